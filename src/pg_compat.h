@@ -1,0 +1,19 @@
+/*
+ * pg_compat.h
+ *		Small shims over differences between supported PostgreSQL versions.
+ */
+#ifndef KMERSEARCH_PG_COMPAT_H
+#define KMERSEARCH_PG_COMPAT_H
+
+#include "postgres.h"
+
+#if PG_VERSION_NUM < 150000
+#error "pg_kmersearch requires PostgreSQL 15 or later"
+#endif
+
+/* varatt.h split out of postgres.h in 16 */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
+#endif							/* KMERSEARCH_PG_COMPAT_H */

@@ -1,0 +1,68 @@
+#!/bin/sh
+# Run the pg_regress suite on a temporary instance, for "make check".
+#   usage: regress.sh ABS_SRCDIR ABS_BUILDDIR TEST...
+# Environment (set by the Makefile): PG_REGRESS, PG_BINDIR, PG_MAJORVERSION,
+# PG_PKGLIBDIR, PG_SHAREDIR.  The module and extension files must already be
+# installed under ABS_BUILDDIR/tmp_install (make install DESTDIR=...).
+#
+# As an ordinary user this is pg_regress --temp-instance.  PostgreSQL refuses
+# to run as root, so as root the temporary instance is started as an
+# unprivileged user (KMERSEARCH_TEST_USER, default postgres, else nobody) in
+# a private directory, and pg_regress talks to it over a private socket.
+set -eu
+srcdir=$1; builddir=$2; shift 2
+tmp_install=$builddir/tmp_install
+
+# Settings that make the server find the extension in tmp_install.
+server_settings() {
+  inst=$1
+  if [ "$PG_MAJORVERSION" -ge 18 ]; then
+    echo "extension_control_path = '$inst$PG_SHAREDIR:\$system'"
+    echo "dynamic_library_path = '$inst$PG_PKGLIBDIR:\$libdir'"
+  else
+    # Debian's PostgreSQL: prepended to extension and $libdir paths
+    echo "extension_destdir = '$inst'"
+  fi
+  echo "max_parallel_workers_per_gather = 2"
+  echo "lc_messages = 'C'"
+}
+
+if [ "$(id -u)" != 0 ]; then
+  server_settings "$tmp_install" > "$builddir/tmp_check.conf"
+  exec "$PG_REGRESS" --temp-instance="$builddir/tmp_check" --temp-config="$builddir/tmp_check.conf" \
+    --inputdir="$srcdir" --outputdir="$builddir" --bindir="$PG_BINDIR" \
+    --dbname=contrib_regression "$@"
+fi
+
+user=${KMERSEARCH_TEST_USER:-}
+if [ -z "$user" ]; then
+  if id postgres >/dev/null 2>&1; then user=postgres; else user=nobody; fi
+fi
+work=$(mktemp -d "${TMPDIR:-/tmp}/pg_kmersearch-check.XXXXXX")
+chown "$user" "$work"
+cleanup() {
+  if [ -f "$work/data/postmaster.pid" ]; then
+    runuser -u "$user" -- "$PG_BINDIR/pg_ctl" -D "$work/data" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+cp -a "$tmp_install" "$work/install"
+mkdir "$work/sock"
+chown -R "$user" "$work/sock"
+runuser -u "$user" -- "$PG_BINDIR/initdb" -D "$work/data" -U postgres -A trust --no-sync >"$work/initdb.log" 2>&1 \
+  || { cat "$work/initdb.log"; exit 1; }
+{
+  server_settings "$work/install"
+  echo "listen_addresses = ''"
+  echo "unix_socket_directories = '$work/sock'"
+  echo "port = 5432"
+  echo "fsync = off"
+} >> "$work/data/postgresql.conf"
+runuser -u "$user" -- "$PG_BINDIR/pg_ctl" -D "$work/data" -l "$work/server.log" -w start >/dev/null \
+  || { cat "$work/server.log"; exit 1; }
+status=0
+"$PG_REGRESS" --inputdir="$srcdir" --outputdir="$builddir" --bindir="$PG_BINDIR" \
+  --host="$work/sock" --port=5432 --user=postgres --dbname=contrib_regression "$@" || status=$?
+cp "$work/server.log" "$builddir/log-server.log" 2>/dev/null || true
+exit $status
