@@ -63,3 +63,4 @@ SELECT * FROM cast_t;
 INSERT INTO cast_t (d2) SELECT d4 FROM cast_t WHERE d4 IS NOT NULL;   -- dna4 -> dna2 is explicit only
 SELECT ''::text::dna2::dna4::text = '' AS empty_round_trip;
 DROP TABLE cast_t;
+DROP FUNCTION err;

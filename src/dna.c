@@ -168,13 +168,20 @@ DnaToText(const struct varlena *v, DnaKind kind)
 static struct varlena *
 DnaRecv(StringInfo buf, DnaKind kind)
 {
-	int32		n = pq_getmsgint(buf, 4);
+	int32		n;
 	size_t		nbytes;
-	size_t		avail = (size_t) (buf->len - buf->cursor);
+	size_t		avail;
 	struct varlena *v;
 	uint8	   *data;
 	size_t		i;
 
+	if (buf->len - buf->cursor < 4)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid external %s value", DnaTypeName(kind)),
+				 errdetail("The value is shorter than its 4-byte base count.")));
+	n = pq_getmsgint(buf, 4);
+	avail = (size_t) (buf->len - buf->cursor);
 	if (n < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
