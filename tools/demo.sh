@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Set up everything and show pg_kmersearch at work on real rRNA sequences.
+#
+#   bash tools/demo.sh
+#
+# As root: installs what is missing from Debian's packages (build tools,
+# PostgreSQL, and ncbi-rrna-data for the sequences), builds and installs the
+# extension, and starts a throwaway cluster in .demo/ of the project (run as
+# the postgres user).  As an ordinary user with those packages installed: the
+# same, with the extension installed under .demo/install instead of the
+# system.  The cluster is left running for you to explore; the script prints
+# how to connect and how to stop it.  Running it again reuses the cluster.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+nseq=${KMERSEARCH_DEMO_SEQUENCES:-2000}
+
+ks_need_build_deps
+ks_need_packages ncbi-blast+ ncbi-rrna-data
+
+ks_build "$KS_TOP/build"
+demo=$(ks_cluster_dir "$KS_TOP/.demo")
+if ks_is_root; then
+  ks_say "make install (system)"
+  make -C "$KS_TOP/build" install >/dev/null
+  destdir=
+else
+  ks_say "make install DESTDIR=$demo/install"
+  make -C "$KS_TOP/build" install DESTDIR="$demo/install" >/dev/null
+  destdir=$demo/install
+fi
+
+ks_say "extracting $nseq SSU rRNA sequences (SILVA SSURef 93, package ncbi-rrna-data)"
+# Tab-separated accession, description and sequence, one sequence a line
+# (awk stops early, so blastdbcmd's broken pipe is expected).
+{ BLASTDB=/usr/share/ncbi/data blastdbcmd -db SSURef_93.fasta -entry all -line_length 1000000 || true; } \
+  | awk -v max="$nseq" '
+      /^>/ { if (seq != "") { print acc "\t" desc "\t" seq; if (++n >= max) exit }
+             acc = substr($1, 2); $1 = ""; desc = substr($0, 2); seq = ""; next }
+      { seq = seq $0 }
+      END { if (seq != "" && n < max) print acc "\t" desc "\t" seq }' > "$demo/ssu.tsv"
+if ks_is_root; then chown "$(ks_run_user)" "$demo/ssu.tsv"; fi
+
+ks_say "starting a throwaway cluster in $demo"
+ks_start_cluster "$demo" "$destdir"
+
+ks_say "running tools/demo.sql"
+ks_psql -d postgres -c 'DROP DATABASE IF EXISTS kmersearch_demo' -c 'CREATE DATABASE kmersearch_demo' >/dev/null
+ks_psql -d kmersearch_demo -v tsv="$demo/ssu.tsv" -f "$KS_TOP/tools/demo.sql" < /dev/null
+
+cat <<MSG
+
+The cluster is still running. Connect with:
+  $( ks_is_root && printf 'runuser -u %s -- ' "$(ks_run_user)" )$KS_PG_BINDIR/psql -h $demo -U postgres kmersearch_demo
+Stop it with:
+  $( ks_is_root && printf 'runuser -u %s -- ' "$(ks_run_user)" )$KS_PG_BINDIR/pg_ctl -D $demo/data stop
+MSG

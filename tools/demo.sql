@@ -1,0 +1,50 @@
+-- pg_kmersearch demo: the dna2 and dna4 types on real SSU rRNA sequences.
+-- Run by tools/demo.sh with -v tsv=FILE (accession, description, sequence).
+\pset footer off
+CREATE EXTENSION IF NOT EXISTS pg_kmersearch;
+
+\echo '\n-- SIMD level in use for encoding and decoding'
+SELECT kmersearch_simd_capability() AS simd_level;
+
+CREATE TEMP TABLE ssu_raw (acc text, description text, seq text);
+COPY ssu_raw FROM :'tsv';
+
+-- dna4 keeps every sequence, IUPAC codes included; dna2 takes the pure-ACGT ones.
+CREATE TABLE ssu (id serial PRIMARY KEY, acc text, description text, seq dna4 NOT NULL);
+INSERT INTO ssu (acc, description, seq) SELECT acc, description, seq FROM ssu_raw;
+CREATE TABLE ssu_acgt (id integer PRIMARY KEY, acc text, seq dna2 NOT NULL);
+INSERT INTO ssu_acgt SELECT id, acc, seq::dna2 FROM ssu WHERE seq::text !~ '[^ACGT]';
+
+\echo '\n-- the collection'
+SELECT count(*) AS sequences, min(length(seq)) AS shortest, round(avg(length(seq))) AS mean_length,
+       max(length(seq)) AS longest, sum(length(seq)) AS bases,
+       (SELECT count(*) FROM ssu_acgt) AS pure_acgt
+  FROM ssu;
+
+\echo '\n-- bytes a base as text, dna4 and dna2 (the same pure-ACGT sequences)'
+SELECT round(sum(pg_column_size(r.seq))::numeric / sum(length(r.seq)), 3) AS text_bytes_per_base,
+       round(sum(pg_column_size(s.seq))::numeric / sum(length(r.seq)), 3) AS dna4_bytes_per_base,
+       round(sum(pg_column_size(a.seq))::numeric / sum(length(r.seq)), 3) AS dna2_bytes_per_base
+  FROM ssu_acgt a JOIN ssu s USING (id) JOIN ssu_raw r ON r.acc = s.acc;
+
+\echo '\n-- sequences with IUPAC degenerate codes (dna4 only)'
+SELECT acc, left(description, 40) AS description, length(seq) AS length,
+       length(regexp_replace(seq::text, '[ACGT]', '', 'g')) AS degenerate_bases,
+       substr(seq::text, strpos(seq::text, substring(seq::text FROM '[^ACGT]')), 30) AS from_first_code
+  FROM ssu WHERE seq::text ~ '[^ACGT]' ORDER BY id LIMIT 5;
+
+\echo '\n-- distinct sequences (hash aggregation on dna4) and the first in sequence order (btree on dna2)'
+SELECT count(*) AS sequences, count(DISTINCT seq) AS distinct_sequences FROM ssu;
+SELECT acc, left(seq::text, 40) AS starts_with FROM ssu_acgt ORDER BY seq LIMIT 3;
+
+\echo '\n-- exact look-up through a btree index on dna2'
+CREATE INDEX ON ssu_acgt (seq);
+ANALYZE ssu_acgt;
+EXPLAIN (COSTS OFF) SELECT acc FROM ssu_acgt WHERE seq = (SELECT seq FROM ssu_acgt ORDER BY id LIMIT 1);
+SELECT acc, length(seq) FROM ssu_acgt WHERE seq = (SELECT seq FROM ssu_acgt ORDER BY id LIMIT 1);
+
+\echo '\n-- input is checked: the first bad character and its position are named'
+\set ON_ERROR_STOP 0
+SELECT 'ACGTTGCAXGT'::dna2;
+SELECT seq::dna2 FROM ssu WHERE seq::text ~ '[^ACGT]' ORDER BY id LIMIT 1;
+\set ON_ERROR_STOP 1

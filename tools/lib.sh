@@ -1,0 +1,132 @@
+# Shared functions of tools/demo.sh and tools/test.sh (sourced, not run).
+#
+# They install what is missing from Debian's packages when run as root (or
+# say what to install otherwise), build the extension out of tree, and run a
+# throwaway PostgreSQL cluster.  PostgreSQL refuses to run as root, so as
+# root the cluster runs as an unprivileged user (KMERSEARCH_RUN_AS, default
+# postgres).
+
+KS_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KS_PG_MAJOR=${KMERSEARCH_PG_MAJOR:-15}
+
+ks_say() { printf '\n== %s\n' "$*"; }
+ks_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+ks_is_root() { [ "$(id -u)" = 0 ]; }
+
+# ks_need_packages PKG...: install the Debian packages that are missing
+# (as root), or stop with the command that would install them.
+ks_need_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if ks_is_root; then
+    ks_say "installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    ks_die "missing packages; as root run: apt-get install ${missing[*]}"
+  fi
+}
+
+# The build dependencies, and the server the tests and the demo run on.
+ks_need_build_deps() {
+  ks_need_packages gcc make autoconf automake libtool pkg-config \
+    "postgresql-$KS_PG_MAJOR" "postgresql-server-dev-$KS_PG_MAJOR" postgresql-server-dev-all
+  KS_PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$KS_PG_MAJOR/bin/pg_config}
+  [ -x "$KS_PG_CONFIG" ] || KS_PG_CONFIG=$(command -v pg_config) || ks_die "pg_config not found"
+  KS_PG_BINDIR=$("$KS_PG_CONFIG" --bindir)
+}
+
+# ks_build BUILDDIR [CONFIGURE-ARGS...]: autoreconf if needed, then a VPATH
+# configure and make in BUILDDIR.
+ks_build() {
+  local builddir=$1; shift
+  if [ ! -x "$KS_TOP/configure" ] || [ "$KS_TOP/configure.ac" -nt "$KS_TOP/configure" ]; then
+    ks_say "autoreconf"
+    (cd "$KS_TOP" && autoreconf -fi >/dev/null 2>&1) || (cd "$KS_TOP" && autoreconf -fi)
+  fi
+  mkdir -p "$builddir"
+  ks_say "configure and build in $builddir"
+  (cd "$builddir" && "$KS_TOP/configure" --with-pgconfig="$KS_PG_CONFIG" "$@" >configure.out 2>&1) \
+    || { cat "$builddir/configure.out"; ks_die "configure failed"; }
+  sed -n '/configured:/,$p' "$builddir/configure.out"
+  make -C "$builddir" -j"$(nproc)"
+}
+
+# The user the server runs as.
+ks_run_user() {
+  if ks_is_root; then
+    echo "${KMERSEARCH_RUN_AS:-postgres}"
+  else
+    id -un
+  fi
+}
+
+# ks_as_server_user CMD...: run CMD as the user the server runs as.
+ks_as_server_user() {
+  if ks_is_root; then
+    runuser -u "$(ks_run_user)" -- "$@"
+  else
+    "$@"
+  fi
+}
+
+# ks_cluster_dir PREFERRED: PREFERRED if the server user can create files
+# there, else a directory under /tmp (when the project sits somewhere that
+# user cannot reach, such as /root).
+ks_cluster_dir() {
+  local want=$1
+  mkdir -p "$want"
+  if ks_is_root; then
+    chown "$(ks_run_user)" "$want"
+    if ! runuser -u "$(ks_run_user)" -- test -w "$want" 2>/dev/null; then
+      want=/tmp/pg_kmersearch-$(basename "$want")
+      mkdir -p "$want"
+      chown "$(ks_run_user)" "$want"
+      echo "note: $(ks_run_user) cannot reach the project directory; using $want" >&2
+    fi
+  fi
+  echo "$want"
+}
+
+# ks_start_cluster DIR [EXTENSION_DESTDIR]: initdb (once) and start a
+# server with its socket in DIR, listening on no TCP address.  Sets
+# KS_PGHOST and KS_PGPORT.  With EXTENSION_DESTDIR the server loads the
+# extension from a DESTDIR install (Debian's extension_destdir).
+ks_start_cluster() {
+  local dir=$1 destdir=${2:-}
+  KS_CLUSTER=$dir
+  KS_PGHOST=$dir
+  KS_PGPORT=5432
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    ks_as_server_user "$KS_PG_BINDIR/initdb" -D "$dir/data" -U postgres -A trust --no-sync >"$dir/initdb.log" 2>&1 \
+      || { cat "$dir/initdb.log"; ks_die "initdb failed"; }
+  fi
+  {
+    echo "listen_addresses = ''"
+    echo "unix_socket_directories = '$dir'"
+    echo "port = $KS_PGPORT"
+    [ -n "$destdir" ] && echo "extension_destdir = '$destdir'"
+  } > "$dir/data/kmersearch.conf"
+  grep -q "include_if_exists = 'kmersearch.conf'" "$dir/data/postgresql.conf" \
+    || ks_as_server_user sh -c "echo \"include_if_exists = 'kmersearch.conf'\" >> '$dir/data/postgresql.conf'"
+  if ks_is_root; then chown "$(ks_run_user)" "$dir/data/kmersearch.conf"; fi
+  if [ -f "$dir/data/postmaster.pid" ]; then
+    ks_as_server_user "$KS_PG_BINDIR/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+  ks_as_server_user "$KS_PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null \
+    || { cat "$dir/server.log"; ks_die "the server did not start"; }
+}
+
+ks_stop_cluster() {
+  if [ -n "${KS_CLUSTER:-}" ] && [ -f "$KS_CLUSTER/data/postmaster.pid" ]; then
+    ks_as_server_user "$KS_PG_BINDIR/pg_ctl" -D "$KS_CLUSTER/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+}
+
+# ks_psql ARGS...: psql on the throwaway cluster as its superuser.
+ks_psql() {
+  ks_as_server_user "$KS_PG_BINDIR/psql" -X -v ON_ERROR_STOP=1 -h "$KS_PGHOST" -p "$KS_PGPORT" -U postgres "$@"
+}
