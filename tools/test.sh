@@ -36,7 +36,7 @@ finish() {
   if [ $status -ne 0 ]; then
     show_diffs
     printf '\ntools/test.sh: FAILED (exit %d)\n' "$status"
-    printf 'regression tests: %s' "$(tally)"
+    printf 'regression tests: %s\n' "$(tally)"
   fi
   exit $status
 }
@@ -67,4 +67,4 @@ ks_say "make distcheck"
 make -C "$builddir" distcheck 2>&1 | tee -a "$log"
 
 ks_say "all tests passed"
-printf 'regression tests: %s' "$(tally)"
+printf 'regression tests: %s\n' "$(tally)"
