@@ -6,8 +6,10 @@
 # As root it first installs what is missing from Debian's packages; the
 # PostgreSQL servers it starts run as an unprivileged user.  Steps:
 #   1. a VPATH build (with -Werror under CI=true);
-#   2. make check: the regression suite on a temporary instance, without
-#      installing anything into the system;
+#   2. make check: the codec kernel test (every SIMD kernel against the
+#      scalar one) and the regression suite on a temporary instance, without
+#      installing anything into the system; then test/codec_cross_check.sh
+#      (the kernels under sanitizers, and the arm64 NEON kernels under qemu);
 #   3. make installcheck: the same suite against a running server (a
 #      throwaway cluster that loads the extension from a DESTDIR install);
 #   4. make distcheck: the release tarball builds, passes make check,
@@ -36,7 +38,7 @@ finish() {
   if [ $status -ne 0 ]; then
     show_diffs
     printf '\ntools/test.sh: FAILED (exit %d)\n' "$status"
-    printf 'regression tests: %s\n' "$(tally)"
+    printf 'tests: %s\n' "$(tally)"
   fi
   exit $status
 }
@@ -45,16 +47,24 @@ trap finish EXIT
 log=$builddir/test.log
 mkdir -p "$builddir"
 : > "$log"
-# counts of pg_regress results over every run, for the closing line
+# counts over every run, for the closing line: pg_regress tests, automake
+# test programs (PASS:/FAIL:) and codec_cross_check.sh runs (PASS/FAIL)
 tally() {
-  printf '%s passed, %s failed\n' "$(grep -cE '^(test|ok) .* ok ' "$log" || true)" \
-    "$(grep -cE '^(test|not ok) .* FAILED' "$log" || true)"
+  awk '/^(test|ok) .* ok / { p++ } /^(test|not ok) .* FAILED/ { f++ }
+       /^PASS:? / { p++ } /^(FAIL|ERROR):? / { f++ }
+       END { printf "%d passed, %d failed\n", p, f }' "$log"
 }
 
 ks_build "$builddir" "${configure_args[@]}"
 
 ks_say "make check"
 make -C "$builddir" check 2>&1 | tee -a "$log"
+
+ks_say "codec kernels: sanitizers, and NEON under qemu (test/codec_cross_check.sh)"
+if ks_is_root && [ "$(uname -m)" != aarch64 ]; then
+  ks_need_packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+fi
+sh "$KS_TOP/test/codec_cross_check.sh" -q 2>&1 | tee -a "$log"
 
 ks_say "make installcheck (throwaway cluster, DESTDIR install)"
 cluster=$(ks_cluster_dir "$builddir/installcheck")
@@ -67,4 +77,4 @@ ks_say "make distcheck"
 make -C "$builddir" distcheck 2>&1 | tee -a "$log"
 
 ks_say "all tests passed"
-printf 'regression tests: %s\n' "$(tally)"
+printf 'tests: %s\n' "$(tally)"
