@@ -1,17 +1,6 @@
 --
 -- Text input and output of dna2 and dna4, casts between the types and text.
 --
-CREATE EXTENSION pg_kmersearch;
-
--- err(q): the SQLSTATE and message of q's error, or 'ok'
-CREATE FUNCTION err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
 -- every letter, both cases; U is read as T; output is upper case
 SELECT 'ACGT'::dna2, 'acgt'::dna2, 'acgtu'::dna2, 'U'::dna2, 'uUtT'::dna2;
 SELECT 'ACGTUMRWSYKVHDBN'::dna4, 'acgtumrwsykvhdbn'::dna4;
@@ -63,4 +52,3 @@ SELECT * FROM cast_t;
 INSERT INTO cast_t (d2) SELECT d4 FROM cast_t WHERE d4 IS NOT NULL;   -- dna4 -> dna2 is explicit only
 SELECT ''::text::dna2::dna4::text = '' AS empty_round_trip;
 DROP TABLE cast_t;
-DROP FUNCTION err;

@@ -73,13 +73,6 @@ END $$;
 -- the first invalid character is found at the same position at every level:
 -- one or two bad characters at the start, middle and end, and at vector
 -- boundaries
-CREATE FUNCTION err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
 CREATE TABLE bad_src AS
 SELECT n, p, q, ch,
        overlay(overlay(substr(repeat('acgtACGTtgca', 30), 1, n) PLACING ch FROM p) PLACING ch FROM q) AS s
@@ -114,4 +107,3 @@ BEGIN
 END $$;
 
 DROP TABLE src, enc, stored, bad_src, bad_res;
-DROP FUNCTION err;

@@ -91,17 +91,18 @@ ks_cluster_dir() {
   echo "$want"
 }
 
-# ks_start_cluster DIR [EXTENSION_DESTDIR]: initdb (once) and start a
-# server with its socket in DIR, listening on no TCP address.  Sets
-# KS_PGHOST and KS_PGPORT.  With EXTENSION_DESTDIR the server loads the
-# extension from a DESTDIR install (Debian's extension_destdir).
+# ks_start_cluster DIR [EXTENSION_DESTDIR]: initdb (once; UTF8, C locale)
+# and start a server with its socket in DIR, listening on no TCP address.
+# Sets KS_PGHOST and KS_PGPORT.  With EXTENSION_DESTDIR the server loads the
+# extension from a DESTDIR install (Debian's extension_destdir).  Lines in
+# KS_EXTRA_SETTINGS are added to the server's settings.
 ks_start_cluster() {
   local dir=$1 destdir=${2:-}
   KS_CLUSTER=$dir
   KS_PGHOST=$dir
   KS_PGPORT=5432
   if [ ! -f "$dir/data/PG_VERSION" ]; then
-    ks_as_server_user "$KS_PG_BINDIR/initdb" -D "$dir/data" -U postgres -A trust --no-sync >"$dir/initdb.log" 2>&1 \
+    ks_as_server_user "$KS_PG_BINDIR/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log"; ks_die "initdb failed"; }
   fi
   {
@@ -109,6 +110,7 @@ ks_start_cluster() {
     echo "unix_socket_directories = '$dir'"
     echo "port = $KS_PGPORT"
     [ -n "$destdir" ] && echo "extension_destdir = '$destdir'"
+    printf '%s\n' "${KS_EXTRA_SETTINGS:-}"
   } > "$dir/data/kmersearch.conf"
   grep -q "include_if_exists = 'kmersearch.conf'" "$dir/data/postgresql.conf" \
     || ks_as_server_user sh -c "echo \"include_if_exists = 'kmersearch.conf'\" >> '$dir/data/postgresql.conf'"
