@@ -25,6 +25,17 @@ rm -rf "$builddir"
 configure_args=()
 [ "${CI:-}" = true ] && configure_args+=(--enable-werror)
 
+log=$builddir/test.log
+mkdir -p "$builddir"
+: > "$log"
+# counts over every run, for the closing line: pg_regress tests, automake
+# test programs (PASS:/FAIL:) and codec_cross_check.sh runs (PASS/FAIL)
+tally() {
+  awk '/^(test|ok) .* ok / { p++ } /^(test|not ok) .* FAILED/ { f++ }
+       /^PASS:? / { p++ } /^(FAIL|ERROR):? / { f++ }
+       END { printf "%d passed, %d failed\n", p, f }' "$log"
+}
+
 show_diffs() {
   local f
   for f in $(find "$builddir" -name regression.diffs 2>/dev/null); do
@@ -43,17 +54,6 @@ finish() {
   exit $status
 }
 trap finish EXIT
-
-log=$builddir/test.log
-mkdir -p "$builddir"
-: > "$log"
-# counts over every run, for the closing line: pg_regress tests, automake
-# test programs (PASS:/FAIL:) and codec_cross_check.sh runs (PASS/FAIL)
-tally() {
-  awk '/^(test|ok) .* ok / { p++ } /^(test|not ok) .* FAILED/ { f++ }
-       /^PASS:? / { p++ } /^(FAIL|ERROR):? / { f++ }
-       END { printf "%d passed, %d failed\n", p, f }' "$log"
-}
 
 ks_build "$builddir" "${configure_args[@]}"
 
