@@ -28,12 +28,16 @@ PG_PGXS=`"$PG_CONFIG" --pgxs`
 PG_REGRESS=`dirname "$PG_PGXS"`/../test/regress/pg_regress
 AS_IF([test ! -f "$PG_INCLUDEDIR_SERVER/postgres.h"],
   [AC_MSG_ERROR([PostgreSQL $PG_MAJORVERSION server headers are missing in $PG_INCLUDEDIR_SERVER; install postgresql-server-dev-$PG_MAJORVERSION])])
+# pg_config's own directories: make check installs there under a DESTDIR,
+# which is where the test server looks (extension_destdir).
+PG_DEFAULT_PKGLIBDIR=`"$PG_CONFIG" --pkglibdir`
+PG_DEFAULT_SHAREDIR=`"$PG_CONFIG" --sharedir`
 AC_ARG_WITH([pg-pkglibdir],
   [AS_HELP_STRING([--with-pg-pkglibdir=DIR], [install the module here instead of pg_config --pkglibdir])],
-  [pg_pkglibdir=$withval], [pg_pkglibdir=`"$PG_CONFIG" --pkglibdir`])
+  [pg_pkglibdir=$withval], [pg_pkglibdir=$PG_DEFAULT_PKGLIBDIR])
 AC_ARG_WITH([pg-sharedir],
   [AS_HELP_STRING([--with-pg-sharedir=DIR], [install extension files under DIR/extension instead of pg_config --sharedir])],
-  [pg_sharedir=$withval], [pg_sharedir=`"$PG_CONFIG" --sharedir`])
+  [pg_sharedir=$withval], [pg_sharedir=$PG_DEFAULT_SHAREDIR])
 AC_ARG_WITH([pg-docdir],
   [AS_HELP_STRING([--with-pg-docdir=DIR], [install documentation under DIR/extension instead of pg_config --docdir])],
   [pg_docdir=$withval], [pg_docdir=`"$PG_CONFIG" --docdir`])
@@ -44,6 +48,8 @@ AC_SUBST([PG_INCLUDEDIR_SERVER])
 AC_SUBST([PG_BINDIR])
 AC_SUBST([PG_PGXS])
 AC_SUBST([PG_REGRESS])
+AC_SUBST([PG_DEFAULT_PKGLIBDIR])
+AC_SUBST([PG_DEFAULT_SHAREDIR])
 AC_SUBST([pg_pkglibdir])
 AC_SUBST([pg_sharedir])
 AC_SUBST([pg_docdir])

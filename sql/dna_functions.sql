@@ -33,6 +33,20 @@ SELECT count(*) FILTER (WHERE d2::text = l.t AND d4::text = l.t) AS round_trips
 SELECT n, pg_column_size(d2) < n / 4 + 8 AS d2_compact, pg_column_size(d4) < n / 2 + 8 AS d4_compact
   FROM lens_stored WHERE n >= 1000 ORDER BY n;
 
+-- the same from values stored compressed in line and uncompressed out of line
+CREATE TABLE lens_storage (n integer, d2m dna2, d4m dna4, d2x dna2, d4x dna4);
+ALTER TABLE lens_storage ALTER d2m SET STORAGE main, ALTER d4m SET STORAGE main,
+                         ALTER d2x SET STORAGE external, ALTER d4x SET STORAGE external;
+INSERT INTO lens_storage SELECT n, t, t, t, t FROM lens WHERE n IN (1000, 1000000);
+INSERT INTO lens_storage SELECT 40000, repeat('ACGT', 10000), repeat('ACGT', 10000), repeat('ACGT', 10000), repeat('ACGT', 10000);
+SELECT n, pg_column_compression(d4m) IS NOT NULL AS d4m_compressed,
+       pg_column_compression(d4x) IS NULL AS d4x_uncompressed,
+       length(d2m) = n AND length(d4m) = n AND length(d2x) = n AND length(d4x) = n
+       AND bit_length(d2m) = 2 * n AND bit_length(d4x) = 4 * n AS lengths_right,
+       d2m::text = d4x::text AND d4m::text = d2x::text AS same_text
+  FROM lens_storage ORDER BY n;
+DROP TABLE lens_storage;
+
 -- lengths of degenerate dna4 and mixed case input
 SELECT length('nnnnRYKM'::dna4), bit_length('nnnnRYKM'::dna4), length('acgu'::dna2), bit_length('acgu'::dna2);
 

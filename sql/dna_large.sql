@@ -19,6 +19,15 @@ SELECT d4::dna2 FROM big WHERE id = 2;
 -- an invalid character at the very end of a million letters
 SELECT (repeat('ACGT', 250000) || 'X')::dna2;
 SELECT (repeat('ACGT', 250000) || 'X')::dna4;
+-- past the 4 Mi-base chunks that encoding and decoding work in
+SELECT length(s::dna2) AS len2, (s::dna2)::text = s AS dna2_round_trip,
+       (s::dna4)::text = s AS dna4_round_trip, ((s::dna2)::dna4)::text = s AS widened,
+       (((s::dna4)::dna2))::text = s AS narrowed
+  FROM (SELECT repeat('ACGTTGCAAC', 419431) AS s) x;
+SELECT (repeat('ACGT', 1048577) || 'X')::dna2;
+SELECT (repeat('ACGT', 1048577) || 'é')::dna4;
+SELECT (repeat('ACGT', 1048577) || 'N')::dna4::dna2;
+
 -- comparison and hashing of long values
 SELECT a.d4 = b.d4 AS eq, a.d4 < b.d4 AS lt, dna4_hash(a.d4) = dna4_hash((a.t)::dna4) AS hash_stable
   FROM big a, big b WHERE a.id = 1 AND b.id = 2;

@@ -61,8 +61,7 @@ DnaCheckLength(size_t nbases, DnaKind kind)
  * Report the character at byte offset pos of s (all bytes before it are
  * valid letters, so the byte offset is also the character position).
  */
-pg_attribute_noreturn()
-static void
+pg_noreturn static void
 DnaReportInvalid(const char *s, size_t len, size_t pos, DnaKind kind)
 {
 	unsigned char c = (unsigned char) s[pos];

@@ -16,4 +16,9 @@
 #include "varatt.h"
 #endif
 
+/* pg_attribute_noreturn() became pg_noreturn (placed first) in 18 */
+#if PG_VERSION_NUM < 180000
+#define pg_noreturn pg_attribute_noreturn()
+#endif
+
 #endif							/* KMERSEARCH_PG_COMPAT_H */

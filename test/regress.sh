@@ -31,7 +31,7 @@ if [ "$(id -u)" != 0 ]; then
   server_settings "$tmp_install" > "$builddir/tmp_check.conf"
   exec "$PG_REGRESS" --temp-instance="$builddir/tmp_check" --temp-config="$builddir/tmp_check.conf" \
     --inputdir="$srcdir" --outputdir="$builddir" --bindir="$PG_BINDIR" \
-    --dbname=contrib_regression "$@"
+    --encoding=UTF8 --no-locale --dbname=contrib_regression "$@"
 fi
 
 user=${KMERSEARCH_TEST_USER:-}
@@ -50,7 +50,7 @@ trap cleanup EXIT INT TERM
 cp -a "$tmp_install" "$work/install"
 mkdir "$work/sock"
 chown -R "$user" "$work/sock"
-runuser -u "$user" -- "$PG_BINDIR/initdb" -D "$work/data" -U postgres -A trust --no-sync >"$work/initdb.log" 2>&1 \
+runuser -u "$user" -- "$PG_BINDIR/initdb" -D "$work/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >"$work/initdb.log" 2>&1 \
   || { cat "$work/initdb.log"; exit 1; }
 {
   server_settings "$work/install"
@@ -63,6 +63,7 @@ runuser -u "$user" -- "$PG_BINDIR/pg_ctl" -D "$work/data" -l "$work/server.log" 
   || { cat "$work/server.log"; exit 1; }
 status=0
 "$PG_REGRESS" --inputdir="$srcdir" --outputdir="$builddir" --bindir="$PG_BINDIR" \
-  --host="$work/sock" --port=5432 --user=postgres --dbname=contrib_regression "$@" || status=$?
+  --host="$work/sock" --port=5432 --user=postgres --encoding=UTF8 --no-locale \
+  --dbname=contrib_regression "$@" || status=$?
 cp "$work/server.log" "$builddir/log-server.log" 2>/dev/null || true
 exit $status

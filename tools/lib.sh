@@ -43,6 +43,11 @@ ks_need_build_deps() {
 # configure and make in BUILDDIR.
 ks_build() {
   local builddir=$1; shift
+  if [ -f "$KS_TOP/config.status" ]; then
+    # autoconf refuses an out-of-tree build of a source tree configured in place
+    ks_say "the source tree was configured in place; make distclean there first"
+    make -C "$KS_TOP" distclean >/dev/null
+  fi
   if [ ! -x "$KS_TOP/configure" ] || [ "$KS_TOP/configure.ac" -nt "$KS_TOP/configure" ]; then
     ks_say "autoreconf"
     (cd "$KS_TOP" && autoreconf -fi >/dev/null 2>&1) || (cd "$KS_TOP" && autoreconf -fi)
@@ -82,8 +87,7 @@ ks_cluster_dir() {
   if ks_is_root; then
     chown "$(ks_run_user)" "$want"
     if ! runuser -u "$(ks_run_user)" -- test -w "$want" 2>/dev/null; then
-      want=/tmp/pg_kmersearch-$(basename "$want")
-      mkdir -p "$want"
+      want=$(mktemp -d "/tmp/pg_kmersearch-$(basename "$want").XXXXXX")
       chown "$(ks_run_user)" "$want"
       echo "note: $(ks_run_user) cannot reach the project directory; using $want" >&2
     fi

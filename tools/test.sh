@@ -71,6 +71,29 @@ cluster=$(ks_cluster_dir "$builddir/installcheck")
 make -C "$builddir" install DESTDIR="$cluster/install" >/dev/null
 ks_start_cluster "$cluster" "$cluster/install"
 make -C "$builddir" installcheck PGHOST="$KS_PGHOST" PGPORT="$KS_PGPORT" PGUSER=postgres 2>&1 | tee -a "$log"
+
+# The SIMD level the module chose must be the best this CPU offers (the
+# regression tests only show that every level gives the same results).
+case $(uname -m) in
+  aarch64) want=NEON ;;
+  x86_64)
+    flags=$(grep -m1 '^flags' /proc/cpuinfo)
+    if [[ " $flags " == *" avx512f "* && " $flags " == *" avx512bw "* && " $flags " == *" avx2 "* ]]; then
+      want=AVX512BW
+    elif [[ " $flags " == *" avx2 "* ]]; then
+      want=AVX2
+    else
+      want=None
+    fi ;;
+  *) want=None ;;
+esac
+got=$(ks_psql -d contrib_regression -Atc 'SELECT kmersearch_simd_capability()')
+if [ "$got" = "$want" ]; then
+  echo "PASS  SIMD dispatch: $got" | tee -a "$log"
+else
+  echo "FAIL  SIMD dispatch: the module uses $got, the CPU offers $want" | tee -a "$log"
+  exit 1
+fi
 ks_stop_cluster
 
 ks_say "make distcheck"
