@@ -1,6 +1,9 @@
 /*
  * kmersearch.h
  *		Settings and declarations shared across pg_kmersearch.
+ *
+ * The GUC variables are defined in module.c.  Read them where they are
+ * needed; never keep copies (a SET must take effect at once).
  */
 #ifndef KMERSEARCH_H
 #define KMERSEARCH_H
@@ -12,7 +15,29 @@
 #define KMERSEARCH_FORCE_SIMD_MIN		(-1)
 #define KMERSEARCH_FORCE_SIMD_MAX		2
 
-/* GUC variables (module.c); read them where needed, never copy them */
+/* cache sizes */
+#define KMERSEARCH_CACHE_ENTRIES_DEFAULT	50000
+#define KMERSEARCH_CACHE_ENTRIES_MIN		1000
+#define KMERSEARCH_CACHE_ENTRIES_MAX		10000000
+
+/* rows a batch in high-frequency k-mer work */
+#define KMERSEARCH_BATCH_SIZE_DEFAULT	10000
+#define KMERSEARCH_BATCH_SIZE_MIN		1000
+#define KMERSEARCH_BATCH_SIZE_MAX		1000000
+
+extern PGDLLIMPORT int kmersearch_kmer_size;
+extern PGDLLIMPORT int kmersearch_occur_bitlen;
+extern PGDLLIMPORT double kmersearch_max_appearance_rate;
+extern PGDLLIMPORT int kmersearch_max_appearance_nrow;
+extern PGDLLIMPORT int kmersearch_min_score;
+extern PGDLLIMPORT double kmersearch_min_shared_ngram_key_rate;
+extern PGDLLIMPORT int kmersearch_rawscore_cache_max_entries;
+extern PGDLLIMPORT int kmersearch_query_pattern_cache_max_entries;
+extern PGDLLIMPORT int kmersearch_actual_min_score_cache_max_entries;
+extern PGDLLIMPORT bool kmersearch_preclude_highfreq_kmer;
+extern PGDLLIMPORT bool kmersearch_force_use_parallel_highfreq_kmer_cache;
+extern PGDLLIMPORT int kmersearch_highfreq_kmer_cache_load_batch_size;
+extern PGDLLIMPORT int kmersearch_highfreq_analysis_batch_size;
 extern PGDLLIMPORT int kmersearch_force_simd_capability;
 
 #endif							/* KMERSEARCH_H */

@@ -1,0 +1,175 @@
+--
+-- k-mer search: bad queries, index settings safety, DML, index metadata,
+-- caches, and the planner choosing the GIN index.
+--
+-- sequences: 3,000 pseudo-random 200-base sequences, some degenerate
+CREATE TABLE ref (id integer PRIMARY KEY, seq dna4);
+INSERT INTO ref
+SELECT i, (SELECT string_agg(substr('ACGT', 1 + (hashint4(i * 1000 + j) & 3), 1), '' ORDER BY j)
+             FROM generate_series(1, 200) AS j)
+  FROM generate_series(1, 3000) AS i;
+UPDATE ref SET seq = overlay(seq::text PLACING 'NR' FROM 50)::dna4 WHERE id % 10 = 0;
+ANALYZE ref;
+-- a query: a 120-base piece of row 42 with two changes
+SELECT overlay(overlay(substr(seq::text, 31, 120) PLACING 'T' FROM 40) PLACING 'G' FROM 80) AS q
+  FROM ref WHERE id = 42 \gset
+
+-- bad queries
+SELECT count(*) FROM ref WHERE seq =% 'ACGTACGT';
+SELECT kmersearch_rawscore('ACGTACGTACGTACGTACGT'::dna2, 'ACGTACGTACGTACG');
+SELECT kmersearch_rawscore('ACGTACGTACGTACGTACGT'::dna2, 'ACGTACGTACGTACGTXCG');
+SELECT kmersearch_correctedscore('ACGTACGTACGTACGTACGT'::dna4, '');
+SELECT kmersearch_rawscore('ACGTACGTACGTACGTACGT'::dna2, NULL) IS NULL AS null_query,
+       kmersearch_rawscore(NULL::dna2, 'ACGTACGTACGTACGTACGT') IS NULL AS null_seq,
+       (NULL::dna4 =% 'ACGTACGTACGTACGTACGT') IS NULL AS null_match;
+-- settings are range-checked
+SET kmersearch.kmer_size = 3;
+SET kmersearch.kmer_size = 33;
+SET kmersearch.occur_bitlen = 17;
+SET kmersearch.min_shared_ngram_key_rate = 1.5;
+SET kmersearch.min_score = -1;
+SET kmersearch.rawscore_cache_max_entries = 999;
+
+-- a sequential scan finds row 42
+SET kmersearch.min_shared_ngram_key_rate = 0.5;
+SELECT id, kmersearch_rawscore(seq, :'q') AS score FROM ref WHERE seq =% :'q';
+
+-- the planner picks the GIN index with default planner settings
+CREATE INDEX ref_gin ON ref USING gin (seq);
+EXPLAIN (COSTS OFF) SELECT id FROM ref WHERE seq =% :'q';
+SELECT id, kmersearch_rawscore(seq, :'q') AS score FROM ref WHERE seq =% :'q';
+-- the index keeps its settings in its definition and its metadata
+SELECT pg_get_indexdef('ref_gin'::regclass) AS definition;
+SELECT index_oid::regclass, table_oid::regclass, column_name, highfreq_filtered, kmer_size, occur_bitlen
+  FROM kmersearch_gin_index_meta;
+SELECT index_oid::regclass, table_oid::regclass, column_name, kmer_size, occur_bitlen, total_nrow, highfreq_kmer_count
+  FROM kmersearch_index_info;
+
+-- a session with other settings never gets rows from that index: the
+-- planner leaves it out (even with sequential scans disabled), and the rows
+-- are the sequential scan's under the session's settings
+SET kmersearch.kmer_size = 8;
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM ref WHERE seq =% :'q';
+SELECT array_agg(id ORDER BY id) AS k8_rows FROM ref WHERE seq =% :'q';
+RESET enable_seqscan;
+SET enable_indexscan = off; SET enable_bitmapscan = off;
+SELECT array_agg(id ORDER BY id) AS k8_seqscan_rows FROM ref WHERE seq =% :'q';
+RESET enable_indexscan; RESET enable_bitmapscan;
+SET kmersearch.kmer_size = 16;
+SET kmersearch.occur_bitlen = 4;
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM ref WHERE seq =% :'q';
+RESET enable_seqscan;
+RESET kmersearch.occur_bitlen;
+-- a statement prepared with the index is planned again after a SET
+SET plan_cache_mode = force_generic_plan;
+PREPARE search(text) AS SELECT array_agg(id ORDER BY id) FROM ref WHERE seq =% $1;
+EXPLAIN (COSTS OFF) EXECUTE search(:'q');
+EXECUTE search(:'q');
+SET kmersearch.kmer_size = 12;
+EXPLAIN (COSTS OFF) EXECUTE search(:'q');
+EXECUTE search(:'q');
+RESET plan_cache_mode;
+SET enable_indexscan = off; SET enable_bitmapscan = off;
+SELECT array_agg(id ORDER BY id) AS k12_seqscan_rows FROM ref WHERE seq =% :'q';
+RESET enable_indexscan; RESET enable_bitmapscan;
+DEALLOCATE search;
+
+-- rows written from a session with other settings are indexed with the
+-- index's: a copy of row 42 inserted at k = 12 is found at k = 16
+INSERT INTO ref SELECT 5000, seq FROM ref WHERE id = 42;
+UPDATE ref SET seq = (SELECT seq FROM ref WHERE id = 42) WHERE id = 7;
+SET kmersearch.kmer_size = 16;
+SET enable_seqscan = off;
+SELECT array_agg(id ORDER BY id) AS index_rows FROM ref WHERE seq =% :'q';
+RESET enable_seqscan;
+SET enable_indexscan = off; SET enable_bitmapscan = off;
+SELECT array_agg(id ORDER BY id) AS seqscan_rows FROM ref WHERE seq =% :'q';
+RESET enable_indexscan; RESET enable_bitmapscan;
+
+-- DML interleaved with VACUUM: the index answers as a sequential scan does
+CREATE FUNCTION index_vs_scan(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    by_index integer[];
+    by_scan integer[];
+BEGIN
+    SET LOCAL enable_seqscan = off;
+    SELECT array_agg(id ORDER BY id) INTO by_index FROM ref WHERE seq =% q;
+    SET LOCAL enable_seqscan = on;
+    SET LOCAL enable_bitmapscan = off;
+    SET LOCAL enable_indexscan = off;
+    SELECT array_agg(id ORDER BY id) INTO by_scan FROM ref WHERE seq =% q;
+    RETURN CASE WHEN by_index IS NOT DISTINCT FROM by_scan THEN 'same: ' || coalesce(by_scan::text, '{}')
+                ELSE 'DIFFERENT: index ' || coalesce(by_index::text, '{}') || ' scan ' || coalesce(by_scan::text, '{}') END;
+END $$;
+SELECT index_vs_scan(:'q');
+DELETE FROM ref WHERE id = 42;
+SELECT index_vs_scan(:'q');
+INSERT INTO ref SELECT 6000 + i, :'q' FROM generate_series(1, 3) AS i;
+UPDATE ref SET seq = 'ACGT' WHERE id = 6002;
+SELECT index_vs_scan(:'q');
+VACUUM ref;
+SELECT index_vs_scan(:'q');
+DELETE FROM ref WHERE id >= 5000;
+VACUUM ref;
+SELECT index_vs_scan(:'q');
+COPY ref FROM STDIN;
+7001	ACGTTGCAACGTTGCAACGTTGCAACGTTGCAACGTTGCA
+7002	NNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNN
+\.
+UPDATE ref SET seq = seq WHERE id % 7 = 0;
+SELECT index_vs_scan(:'q');
+SELECT index_vs_scan('ACGTTGCAACGTTGCAACGTTGCAACGTTGCA');
+
+-- caches: the score of =% is reused by rawscore, queries are parsed once
+SELECT kmersearch_rawscore_cache_free() >= 0 AS freed, kmersearch_query_pattern_cache_free() >= 0 AS freed,
+       kmersearch_actual_min_score_cache_free() >= 0 AS freed;
+SET enable_indexscan = off; SET enable_bitmapscan = off;
+SELECT id, kmersearch_rawscore(seq, :'q') FROM ref WHERE seq =% :'q' ORDER BY 2 DESC, id;
+SELECT dna4_hits > 0 AS reused, dna4_entries, dna4_max_entries FROM kmersearch_rawscore_cache_stats();
+SELECT current_entries, max_entries FROM kmersearch_query_pattern_cache_stats();
+SELECT cache_type, total_entries > 0 AS has_entries, total_hits + total_misses > 0 AS used
+  FROM kmersearch_cache_summary ORDER BY cache_type;
+RESET enable_indexscan; RESET enable_bitmapscan;
+-- a setting the entries depend on empties the caches
+SET kmersearch.kmer_size = 12;
+SELECT cache_type, total_entries FROM kmersearch_cache_summary ORDER BY cache_type;
+RESET kmersearch.kmer_size;
+-- the caches stay within their bounds, evicting the least recently used
+SET kmersearch.query_pattern_cache_max_entries = 1000;
+SELECT sum(kmersearch_rawscore('ACGTACGTACGTACGTACGTACGT'::dna2,
+                               'ACGTACGTACGTACGT' || translate(md5(i::text), '0123456789abcdef', 'ACGTACGTACGTACGT')))
+  FROM generate_series(1, 1500) AS i;
+SELECT current_entries, max_entries FROM kmersearch_query_pattern_cache_stats();
+SELECT kmersearch_query_pattern_cache_free() AS freed;
+
+-- dropping the index forgets it
+DROP INDEX ref_gin;
+SELECT count(*) AS meta_rows FROM kmersearch_gin_index_meta;
+SELECT count(*) AS info_rows FROM kmersearch_index_info;
+
+-- an index created with explicit settings, on a partitioned table: every
+-- partition's index keeps them
+CREATE TABLE pref (id integer, seq dna2) PARTITION BY HASH (seq);
+CREATE TABLE pref_0 PARTITION OF pref FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TABLE pref_1 PARTITION OF pref FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+INSERT INTO pref SELECT id, seq::dna2 FROM ref WHERE seq::text !~ '[^ACGT]' AND id <= 200;
+CREATE INDEX pref_gin ON pref USING gin (seq kmersearch_dna2_gin_ops (kmer_size = 12));
+SELECT c.relname, a.attoptions FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+ WHERE c.relname LIKE 'pref%gin%' OR c.relname LIKE 'pref%seq_idx' ORDER BY 1;
+SELECT kmer_size, occur_bitlen, count(*) AS indexes FROM kmersearch_gin_index_meta GROUP BY 1, 2;
+-- partitions created or attached later get the same index and settings
+DROP TABLE pref_1;
+CREATE TABLE pref_1 PARTITION OF pref FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+ALTER TABLE pref DETACH PARTITION pref_0;
+CREATE TABLE pref_0b (LIKE pref);
+ALTER TABLE pref ATTACH PARTITION pref_0b FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+SELECT c.relname, a.attoptions FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+ WHERE c.relname LIKE 'pref%gin%' OR c.relname LIKE 'pref%seq_idx' ORDER BY 1;
+SELECT kmer_size, occur_bitlen, count(*) AS indexes FROM kmersearch_gin_index_meta GROUP BY 1, 2;
+DROP TABLE pref, pref_0;
+SELECT count(*) AS meta_rows FROM kmersearch_gin_index_meta;
+
+DROP TABLE ref;
+DROP FUNCTION index_vs_scan;

@@ -1,0 +1,35 @@
+/*
+ * cache.h
+ *		Backend-local caches: query patterns, minimum scores, raw scores.
+ *
+ * Each is bounded by its *_max_entries setting, evicting the least recently
+ * used entry, and is emptied when a setting its entries depend on changes.
+ * Pointers returned into a cache are valid only until the next call into it:
+ * callers copy what they keep.
+ */
+#ifndef KMERSEARCH_CACHE_H
+#define KMERSEARCH_CACHE_H
+
+#include "postgres.h"
+
+#include "dna.h"
+#include "score.h"
+
+/* a 128-bit digest of a query text or a sequence */
+typedef struct CacheDigest
+{
+	uint64		h1;
+	uint64		h2;
+} CacheDigest;
+
+extern CacheDigest CacheDigestBytes(const void *data, size_t len);
+
+extern void CacheInvalidateAll(void);
+extern uint64 CacheGeneration(void);
+
+extern const QueryPattern *CacheGetQueryPattern(text *query, int kmer_size, int occur_bitlen);
+extern int64 CacheGetActualMinScore(CacheDigest query, int64 nkeys, int64 excluded);
+extern bool CacheLookupRawscore(DnaKind kind, CacheDigest query, CacheDigest seq, int64 *score);
+extern void CacheStoreRawscore(DnaKind kind, CacheDigest query, CacheDigest seq, int64 score);
+
+#endif							/* KMERSEARCH_CACHE_H */

@@ -1,0 +1,297 @@
+/*
+ * gin.c
+ *		GIN operator class support for dna2 and dna4 (=%).
+ *
+ * Keys are int8.  Key (x, j) is x << b | (j - 1) when 2k + b <= 64 bits:
+ * exact, so an item's count of matched keys is its score and no heap
+ * recheck is needed.  Longer keys are hashed to 64 bits: then matched keys
+ * are an upper bound of the score (hashes may collide) and rows are
+ * rechecked.
+ *
+ * The k-mer size and occurrence bits come from the index's operator class
+ * options, never from the session: rows inserted from a session with other
+ * settings are indexed as the index was built.  A search whose session
+ * settings differ from the index's would answer a different question; the
+ * planner leaves such indexes out (planner.c), and extractQuery refuses
+ * should one be used anyway (a plan cached before a SET).
+ */
+#include "postgres.h"
+
+#include "access/gin.h"
+#include "access/reloptions.h"
+#include "access/stratnum.h"
+#include "common/hashfn.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+
+#include "cache.h"
+#include "gin.h"
+#include "kmer.h"
+#include "kmersearch.h"
+#include "score.h"
+
+/* what extractQuery leaves for consistent and triConsistent */
+typedef struct GinQueryExtra
+{
+	int64		threshold;
+	bool		lossy;
+	int32		nentries;
+	int32		mult[FLEXIBLE_ARRAY_MEMBER];	/* query keys an entry stands for */
+} GinQueryExtra;
+
+static inline int64
+GinKey(uint64 kmer, uint32 occurrence, int k, int b)
+{
+	if (GIN_KEYS_EXACT(k, b))
+		return (int64) ((kmer << b) | occurrence);
+	return (int64) KmerHash64(kmer ^ KmerHash64((uint64) occurrence + UINT64CONST(0x9e3779b97f4a7c15)));
+}
+
+/* The index's settings, or the session's when called outside an index. */
+static void
+GinSettings(FunctionCallInfo fcinfo, int *k, int *b)
+{
+	if (PG_HAS_OPCLASS_OPTIONS())
+	{
+		KmerGinOptions *opts = (KmerGinOptions *) PG_GET_OPCLASS_OPTIONS();
+
+		*k = opts->kmer_size;
+		*b = opts->occur_bitlen;
+	}
+	else
+	{
+		*k = kmersearch_kmer_size;
+		*b = kmersearch_occur_bitlen;
+	}
+}
+
+bool
+GinOptionsMatchSession(const KmerGinOptions *opts)
+{
+	return opts->kmer_size == kmersearch_kmer_size &&
+		opts->occur_bitlen == kmersearch_occur_bitlen;
+}
+
+/*
+ * The keys of distinct k-mers with counts: (x, 1) ... (x, min(count, 2^b)),
+ * in a palloc'd Datum array.
+ */
+static Datum *
+GinKeysOf(const KmerCount *counts, size_t ndistinct, int k, int b, int32 *nkeys)
+{
+	size_t		total = 0,
+				i,
+				n = 0;
+	Datum	   *keys;
+
+	for (i = 0; i < ndistinct; i++)
+		total += KmerKeysFor(counts[i].count, b);
+	if (total > (size_t) PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("sequence has too many k-mer keys to index (%zu)", total)));
+	*nkeys = (int32) total;
+	if (total == 0)
+		return NULL;
+	keys = palloc_extended(total * sizeof(Datum), MCXT_ALLOC_HUGE);
+	for (i = 0; i < ndistinct; i++)
+	{
+		uint32		m = KmerKeysFor(counts[i].count, b);
+		uint32		j;
+
+		for (j = 0; j < m; j++)
+			keys[n++] = Int64GetDatum(GinKey(counts[i].kmer, j, k, b));
+	}
+	return keys;
+}
+
+/* extractValue(seq, internal nkeys, internal nullFlags): the keys of a row */
+static Datum
+GinExtractValue(FunctionCallInfo fcinfo, DnaKind kind)
+{
+	struct varlena *seq = PG_GETARG_VARLENA_PP(0);
+	int32	   *nkeys = (int32 *) PG_GETARG_POINTER(1);
+	int			k,
+				b;
+	size_t		nkmers,
+				ndistinct;
+	uint64	   *kmers;
+	KmerCount  *counts;
+
+	GinSettings(fcinfo, &k, &b);
+	kmers = KmerCollect(DnaData(seq), DnaLength(seq, kind), kind, k, &nkmers);
+	counts = KmerCountDistinct(kmers, nkmers, &ndistinct);
+	PG_RETURN_POINTER(GinKeysOf(counts, ndistinct, k, b, nkeys));
+}
+
+static int
+CompareInt64Datum(const void *a, const void *b)
+{
+	int64		x = DatumGetInt64(*(const Datum *) a);
+	int64		y = DatumGetInt64(*(const Datum *) b);
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/*
+ * extractQuery(query text, internal nkeys, int2 strategy, internal pmatch,
+ * internal extra_data, internal nullFlags, internal searchMode)
+ */
+PG_FUNCTION_INFO_V1(kmersearch_gin_extract_query);
+Datum
+kmersearch_gin_extract_query(PG_FUNCTION_ARGS)
+{
+	text	   *query = PG_GETARG_TEXT_PP(0);
+	int32	   *nentries = (int32 *) PG_GETARG_POINTER(1);
+	Pointer   **extra_data = (Pointer **) PG_GETARG_POINTER(4);
+	int32	   *searchMode = (int32 *) PG_GETARG_POINTER(6);
+	int			k,
+				b;
+	const QueryPattern *qp;
+	Datum	   *keys;
+	int32		nkeys,
+				n,
+				i;
+	GinQueryExtra *extra;
+	CacheDigest digest;
+	int64		threshold;
+
+	GinSettings(fcinfo, &k, &b);
+	if (k != kmersearch_kmer_size || b != kmersearch_occur_bitlen)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("kmersearch GIN index built with kmer_size = %d and occur_bitlen = %d cannot answer this search",
+						k, b),
+				 errdetail("The session has kmersearch.kmer_size = %d and kmersearch.occur_bitlen = %d.",
+						   kmersearch_kmer_size, kmersearch_occur_bitlen),
+				 errhint("SET kmersearch.kmer_size = %d and kmersearch.occur_bitlen = %d to search with the index, then run the query again.",
+						 k, b)));
+
+	qp = CacheGetQueryPattern(query, k, b);
+	digest = CacheDigestBytes(VARDATA_ANY(query), VARSIZE_ANY_EXHDR(query));
+	keys = GinKeysOf(qp->kmers, qp->ndistinct, k, b, &nkeys);
+	threshold = CacheGetActualMinScore(digest, qp->nkeys, 0);
+
+	/* hashed keys may coincide: keep one entry each, with a multiplicity */
+	extra = palloc(offsetof(GinQueryExtra, mult) + Max(nkeys, 1) * sizeof(int32));
+	extra->threshold = threshold;
+	extra->lossy = !GIN_KEYS_EXACT(k, b);
+	n = 0;
+	if (nkeys > 0)
+	{
+		if (extra->lossy)
+			qsort(keys, nkeys, sizeof(Datum), CompareInt64Datum);
+		for (i = 0; i < nkeys; i++)
+		{
+			if (extra->lossy && n > 0 && DatumGetInt64(keys[n - 1]) == DatumGetInt64(keys[i]))
+			{
+				extra->mult[n - 1]++;
+				continue;
+			}
+			keys[n] = keys[i];
+			extra->mult[n] = 1;
+			n++;
+		}
+	}
+	extra->nentries = n;
+
+	*nentries = n;
+	*searchMode = GIN_SEARCH_MODE_DEFAULT;
+	if (n > 0)
+	{
+		*extra_data = palloc(n * sizeof(Pointer));
+		for (i = 0; i < n; i++)
+			(*extra_data)[i] = (Pointer) extra;
+	}
+	PG_RETURN_POINTER(keys);
+}
+
+/*
+ * consistent(internal check, int2 strategy, text query, int4 nkeys,
+ * internal extra_data, internal recheck, internal queryKeys, internal nullFlags)
+ */
+PG_FUNCTION_INFO_V1(kmersearch_gin_consistent);
+Datum
+kmersearch_gin_consistent(PG_FUNCTION_ARGS)
+{
+	bool	   *check = (bool *) PG_GETARG_POINTER(0);
+	int32		nkeys = PG_GETARG_INT32(3);
+	Pointer    *extra_data = (Pointer *) PG_GETARG_POINTER(4);
+	bool	   *recheck = (bool *) PG_GETARG_POINTER(5);
+	GinQueryExtra *extra = (GinQueryExtra *) extra_data[0];
+	int64		matched = 0;
+	int32		i;
+
+	for (i = 0; i < nkeys; i++)
+		if (check[i])
+			matched += extra->mult[i];
+	*recheck = extra->lossy;
+	PG_RETURN_BOOL(matched >= extra->threshold);
+}
+
+/*
+ * triConsistent(internal check, int2 strategy, text query, int4 nkeys,
+ * internal extra_data, internal queryKeys, internal nullFlags): false as soon
+ * as the keys that may still match cannot reach the threshold, which lets
+ * GIN skip rows without reading all their keys.
+ */
+PG_FUNCTION_INFO_V1(kmersearch_gin_tri_consistent);
+Datum
+kmersearch_gin_tri_consistent(PG_FUNCTION_ARGS)
+{
+	GinTernaryValue *check = (GinTernaryValue *) PG_GETARG_POINTER(0);
+	int32		nkeys = PG_GETARG_INT32(3);
+	Pointer    *extra_data = (Pointer *) PG_GETARG_POINTER(4);
+	GinQueryExtra *extra = (GinQueryExtra *) extra_data[0];
+	int64		ntrue = 0,
+				nmaybe = 0;
+	int32		i;
+
+	for (i = 0; i < nkeys; i++)
+	{
+		if (check[i] == GIN_TRUE)
+			ntrue += extra->mult[i];
+		else if (check[i] == GIN_MAYBE)
+			nmaybe += extra->mult[i];
+	}
+	if (ntrue + nmaybe < extra->threshold)
+		PG_RETURN_GIN_TERNARY_VALUE(GIN_FALSE);
+	if (ntrue >= extra->threshold && !extra->lossy)
+		PG_RETURN_GIN_TERNARY_VALUE(GIN_TRUE);
+	PG_RETURN_GIN_TERNARY_VALUE(GIN_MAYBE);
+}
+
+/*
+ * options(internal): kmer_size and occur_bitlen, defaulting to the session's
+ * settings when the index is created; index_meta.c then writes the values
+ * into the index definition, so the index keeps them.
+ */
+PG_FUNCTION_INFO_V1(kmersearch_gin_options);
+Datum
+kmersearch_gin_options(PG_FUNCTION_ARGS)
+{
+	local_relopts *relopts = (local_relopts *) PG_GETARG_POINTER(0);
+
+	init_local_reloptions(relopts, sizeof(KmerGinOptions));
+	add_local_int_reloption(relopts, "kmer_size", "k-mer size the index is built with",
+							kmersearch_kmer_size, KMER_SIZE_MIN, KMER_SIZE_MAX,
+							offsetof(KmerGinOptions, kmer_size));
+	add_local_int_reloption(relopts, "occur_bitlen", "occurrence bits the index is built with",
+							kmersearch_occur_bitlen, OCCUR_BITLEN_MIN, OCCUR_BITLEN_MAX,
+							offsetof(KmerGinOptions, occur_bitlen));
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(kmersearch_gin_extract_value_dna2);
+Datum
+kmersearch_gin_extract_value_dna2(PG_FUNCTION_ARGS)
+{
+	return GinExtractValue(fcinfo, DNA_KIND_2);
+}
+
+PG_FUNCTION_INFO_V1(kmersearch_gin_extract_value_dna4);
+Datum
+kmersearch_gin_extract_value_dna4(PG_FUNCTION_ARGS)
+{
+	return GinExtractValue(fcinfo, DNA_KIND_4);
+}

@@ -1,0 +1,93 @@
+/*
+ * kmer.c
+ *		Collecting and counting the k-mers of packed sequences.
+ *
+ * The window walk itself is KmerForEach in kmer.h, inlined into its callers.
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+#include "kmer.h"
+
+const int8	KmerDna4Code[16] = {-1, 0, 1, -1, 2, -1, -1, -1, 3, -1, -1, -1, -1, -1, -1, -1};
+
+#define ST_SORT sort_kmers
+#define ST_ELEMENT_TYPE uint64
+#define ST_COMPARE(a, b) (*(a) < *(b) ? -1 : *(a) > *(b) ? 1 : 0)
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+typedef struct KmerBuffer
+{
+	uint64	   *items;
+	size_t		n;
+	size_t		cap;
+} KmerBuffer;
+
+static inline void
+KmerBufferAdd(uint64 kmer, void *arg)
+{
+	KmerBuffer *buf = (KmerBuffer *) arg;
+
+	if (unlikely(buf->n == buf->cap))
+	{
+		buf->cap *= 2;
+		buf->items = repalloc_huge(buf->items, buf->cap * sizeof(uint64));
+	}
+	buf->items[buf->n++] = kmer;
+}
+
+/*
+ * Every k-mer of a sequence, in window order, expansions included, in a
+ * palloc'd array of *nkmers entries (NULL when there are none).
+ */
+uint64 *
+KmerCollect(const uint8 *data, size_t nbases, DnaKind kind, int k, size_t *nkmers)
+{
+	KmerBuffer	buf;
+
+	*nkmers = 0;
+	if (nbases < (size_t) k)
+		return NULL;
+	buf.n = 0;
+	buf.cap = nbases - k + 1;
+	buf.items = MemoryContextAllocHuge(CurrentMemoryContext, buf.cap * sizeof(uint64));
+	KmerForEach(data, nbases, kind, k, KmerBufferAdd, &buf);
+	*nkmers = buf.n;
+	return buf.items;
+}
+
+/*
+ * The distinct k-mers of an array (sorted in place) with their counts, in
+ * ascending k-mer order.
+ */
+KmerCount *
+KmerCountDistinct(uint64 *kmers, size_t n, size_t *ndistinct)
+{
+	KmerCount  *out;
+	size_t		i,
+				m = 0;
+
+	*ndistinct = 0;
+	if (n == 0)
+		return NULL;
+	sort_kmers(kmers, n);
+	out = MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(KmerCount));
+	for (i = 0; i < n; i++)
+	{
+		if (m > 0 && out[m - 1].kmer == kmers[i])
+			out[m - 1].count++;
+		else
+		{
+			out[m].kmer = kmers[i];
+			out[m].count = 1;
+			m++;
+		}
+	}
+	*ndistinct = m;
+	return out;
+}

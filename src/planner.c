@@ -1,0 +1,122 @@
+/*
+ * planner.c
+ *		The =% selectivity estimator, which also keeps the planner away from
+ *		kmersearch GIN indexes built with settings other than the session's.
+ *
+ * The estimator runs while the planner sizes the table (before it builds
+ * index paths), whether or not the module was loaded before the query, so
+ * it is where mismatched indexes are dropped from the table's index list:
+ * the search then uses another index or a scan that computes with the
+ * session's settings, never an index that would answer a different question.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_opfamily.h"
+#include "fmgr.h"
+#include "nodes/pathnodes.h"
+#include "optimizer/optimizer.h"
+#include "utils/lsyscache.h"
+#include "utils/selfuncs.h"
+#include "utils/syscache.h"
+
+#include "cache.h"
+#include "gin.h"
+#include "kmersearch.h"
+#include "score.h"
+
+/* whether an operator family is one of this extension's GIN families */
+static bool
+IsKmerGinFamily(Oid opfamily, Oid extschema)
+{
+	HeapTuple	tup = SearchSysCache1(OPFAMILYOID, ObjectIdGetDatum(opfamily));
+	bool		ours = false;
+
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_opfamily f = (Form_pg_opfamily) GETSTRUCT(tup);
+
+		ours = f->opfmethod == GIN_AM_OID && f->opfnamespace == extschema &&
+			(strcmp(NameStr(f->opfname), "kmersearch_dna2_gin_ops") == 0 ||
+			 strcmp(NameStr(f->opfname), "kmersearch_dna4_gin_ops") == 0);
+		ReleaseSysCache(tup);
+	}
+	return ours;
+}
+
+/* Drop from rel's index list the kmersearch GIN indexes the session cannot use. */
+static void
+DropMismatchedIndexes(RelOptInfo *rel, Oid extschema)
+{
+	ListCell   *lc;
+
+	foreach(lc, rel->indexlist)
+	{
+		IndexOptInfo *index = (IndexOptInfo *) lfirst(lc);
+		int			c;
+
+		if (index->relam != GIN_AM_OID)
+			continue;
+		for (c = 0; c < index->nkeycolumns; c++)
+		{
+			KmerGinOptions *opts;
+
+			if (!IsKmerGinFamily(index->opfamily[c], extschema))
+				continue;
+			opts = index->opclassoptions ? (KmerGinOptions *) index->opclassoptions[c] : NULL;
+			if (opts == NULL || !GinOptionsMatchSession(opts))
+			{
+				rel->indexlist = foreach_delete_current(rel->indexlist, lc);
+				break;
+			}
+		}
+	}
+}
+
+/*
+ * kmersearch_match_sel(internal, oid, internal, integer): restriction
+ * selectivity of =%.  Rows pass when they share at least the threshold t of
+ * the query's keys; the more keys a query demands, the fewer rows share
+ * them.  Without statistics on k-mers, the estimate is 1 / (1 + t), at most
+ * DEFAULT_MATCHING_SEL, and at least one row's worth.
+ */
+PG_FUNCTION_INFO_V1(kmersearch_match_sel);
+Datum
+kmersearch_match_sel(PG_FUNCTION_ARGS)
+{
+	PlannerInfo *root = (PlannerInfo *) PG_GETARG_POINTER(0);
+	List	   *args = (List *) PG_GETARG_POINTER(2);
+	int			varRelid = PG_GETARG_INT32(3);
+	VariableStatData vardata;
+	Node	   *other;
+	bool		varonleft;
+	Selectivity sel = DEFAULT_MATCHING_SEL;
+
+	if (!get_restriction_variable(root, args, varRelid, &vardata, &other, &varonleft))
+		PG_RETURN_FLOAT8(sel);
+	if (vardata.rel != NULL && vardata.rel->reloptkind != RELOPT_JOINREL)
+		DropMismatchedIndexes(vardata.rel, get_func_namespace(fcinfo->flinfo->fn_oid));
+
+	if (varonleft && IsA(other, Const) && !((Const *) other)->constisnull)
+	{
+		text	   *query = DatumGetTextPP(((Const *) other)->constvalue);
+
+		if (VARSIZE_ANY_EXHDR(query) >= (Size) kmersearch_kmer_size &&
+			!kmersearch_preclude_highfreq_kmer)
+		{
+			const QueryPattern *qp = CacheGetQueryPattern(query, kmersearch_kmer_size,
+														  kmersearch_occur_bitlen);
+			int64		t = ScoreThreshold(qp->nkeys, 0);
+
+			sel = Min(DEFAULT_MATCHING_SEL, 1.0 / (1.0 + (double) t));
+		}
+	}
+	if (vardata.rel != NULL && vardata.rel->tuples > 0)
+		sel = Max(sel, 1.0 / vardata.rel->tuples);
+	ReleaseVariableStats(vardata);
+	CLAMP_PROBABILITY(sel);
+	PG_RETURN_FLOAT8(sel);
+}
