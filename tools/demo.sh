@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up everything and show pg_kmersearch at work on real rRNA sequences.
+# Set up everything and show pg_kmersearch at work on real rRNA sequences:
+# load 5,000 SSU rRNA sequences and find the ones most like an E. coli read.
 #
 #   bash tools/demo.sh
 #
@@ -13,7 +14,8 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-nseq=${KMERSEARCH_DEMO_SEQUENCES:-2000}
+# every Nth sequence of SILVA SSURef 93 (204,065 sequences): 5,102 of them
+every=${KMERSEARCH_DEMO_EVERY:-40}
 
 ks_need_build_deps
 ks_need_packages ncbi-blast+ ncbi-rrna-data
@@ -30,15 +32,17 @@ else
   destdir=$demo/install
 fi
 
-ks_say "extracting $nseq SSU rRNA sequences (SILVA SSURef 93, package ncbi-rrna-data)"
-# Tab-separated accession, description and sequence, one sequence a line
-# (awk stops early, so blastdbcmd's broken pipe is expected).
-{ BLASTDB=/usr/share/ncbi/data blastdbcmd -db SSURef_93.fasta -entry all -line_length 1000000 || true; } \
-  | awk -v max="$nseq" '
-      /^>/ { if (seq != "") { print acc "\t" desc "\t" seq; if (++n >= max) exit }
-             acc = substr($1, 2); $1 = ""; desc = substr($0, 2); seq = ""; next }
-      { seq = seq $0 }
-      END { if (seq != "" && n < max) print acc "\t" desc "\t" seq }' > "$demo/ssu.tsv"
+ks_say "extracting every ${every}th SSU rRNA sequence (SILVA SSURef 93, package ncbi-rrna-data)"
+export BLASTDB=/usr/share/ncbi/data
+# Tab-separated accession, description and sequence, one sequence a line.
+blastdbcmd -db SSURef_93.fasta -entry all -line_length 1000000 \
+  | awk -v every="$every" '
+      /^>/ { acc = substr($1, 2); $1 = ""; desc = substr($0, 2); next }
+      { if (n++ % every == 0) print acc "\t" desc "\t" $0 }' > "$demo/ssu.tsv"
+# The query: 250 bases of the E. coli rrnB 16S gene (NCBI 16S collection),
+# the size of an amplicon read.  awk stops early: the broken pipe is expected.
+query=$({ blastdbcmd -db Combined16SrRNA_2-12-2008 -entry all -line_length 1000000 || true; } \
+  | awk 'NR == 2 { print substr($0, 401, 250); exit }')
 if ks_is_root; then chown "$(ks_run_user)" "$demo/ssu.tsv"; fi
 
 ks_say "starting a throwaway cluster in $demo"
@@ -46,7 +50,7 @@ ks_start_cluster "$demo" "$destdir"
 
 ks_say "running tools/demo.sql"
 ks_psql -d postgres -c 'DROP DATABASE IF EXISTS kmersearch_demo' -c 'CREATE DATABASE kmersearch_demo' >/dev/null
-ks_psql -d kmersearch_demo -v tsv="$demo/ssu.tsv" -f "$KS_TOP/tools/demo.sql" < /dev/null
+ks_psql -d kmersearch_demo -v tsv="$demo/ssu.tsv" -v query="$query" -f "$KS_TOP/tools/demo.sql" < /dev/null
 
 cat <<MSG
 

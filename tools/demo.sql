@@ -1,7 +1,9 @@
--- pg_kmersearch demo: the dna2 and dna4 types on real SSU rRNA sequences.
--- Run by tools/demo.sh with -v tsv=FILE (accession, description, sequence).
+-- pg_kmersearch demo: the dna2 and dna4 types and k-mer search on real SSU
+-- rRNA sequences.  Run by tools/demo.sh with -v tsv=FILE (accession,
+-- description, sequence) and -v query=SEQUENCE.
 \pset footer off
-CREATE EXTENSION IF NOT EXISTS pg_kmersearch;
+DROP EXTENSION IF EXISTS pg_kmersearch CASCADE;
+CREATE EXTENSION pg_kmersearch;
 
 \echo '\n-- SIMD level in use for encoding and decoding'
 SELECT kmersearch_simd_capability() AS simd_level;
@@ -48,3 +50,38 @@ SELECT acc, length(seq) FROM ssu_acgt WHERE seq = (SELECT seq FROM ssu_acgt ORDE
 SELECT 'ACGTTGCAXGT'::dna2;
 SELECT seq::dna2 FROM ssu WHERE seq::text ~ '[^ACGT]' ORDER BY id LIMIT 1;
 \set ON_ERROR_STOP 1
+
+\echo '\n-- k-mer search: a GIN index of 16-mer keys, and a 250-base E. coli 16S read as the query'
+\echo :query
+SET kmersearch.kmer_size = 16;
+\timing on
+CREATE INDEX ssu_seq_gin ON ssu USING gin (seq);
+\timing off
+ANALYZE ssu;
+SELECT pg_size_pretty(pg_table_size('ssu')) AS table_size,
+       pg_size_pretty(pg_relation_size('ssu_seq_gin')) AS index_size;
+
+\echo '\n-- rows sharing at least half of the query''s keys, best first (the planner uses the index)'
+SET kmersearch.min_shared_ngram_key_rate = 0.5;
+EXPLAIN (COSTS OFF) SELECT id FROM ssu WHERE seq =% :'query';
+\timing on
+SELECT acc, left(description, 60) AS description, length(seq) AS length,
+       kmersearch_rawscore(seq, :'query') AS score
+  FROM ssu WHERE seq =% :'query'
+ ORDER BY score DESC, acc LIMIT 10;
+\timing off
+
+\echo '\n-- at 90% of the keys only near-identical sequences remain'
+SET kmersearch.min_shared_ngram_key_rate = 0.9;
+SELECT acc, left(description, 60) AS description, kmersearch_rawscore(seq, :'query') AS score
+  FROM ssu WHERE seq =% :'query'
+ ORDER BY score DESC, acc LIMIT 10;
+
+\echo '\n-- the same search without the index: every row is scored'
+SET kmersearch.min_shared_ngram_key_rate = 0.5;
+SET enable_bitmapscan = off;
+\timing on
+SELECT count(*) AS matches FROM ssu WHERE seq =% :'query';
+\timing off
+RESET enable_bitmapscan;
+SELECT cache_type, total_entries, total_hits, total_misses FROM kmersearch_cache_summary;
