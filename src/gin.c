@@ -39,11 +39,17 @@ typedef struct GinQueryExtra
 	int32		mult[FLEXIBLE_ARRAY_MEMBER];	/* query keys an entry stands for */
 } GinQueryExtra;
 
+/*
+ * The key of the occurrence-th (0-based) occurrence of a k-mer.  Exact keys
+ * have their top bit flipped, so that ascending (k-mer, occurrence) order is
+ * ascending int8 order: the keys of a row then reach GIN already sorted,
+ * which its sort notices at once.
+ */
 static inline int64
 GinKey(uint64 kmer, uint32 occurrence, int k, int b)
 {
 	if (GIN_KEYS_EXACT(k, b))
-		return (int64) ((kmer << b) | occurrence);
+		return (int64) (((kmer << b) | occurrence) ^ (UINT64CONST(1) << 63));
 	return (int64) KmerHash64(kmer ^ KmerHash64((uint64) occurrence + UINT64CONST(0x9e3779b97f4a7c15)));
 }
 

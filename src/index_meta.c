@@ -210,16 +210,14 @@ RecordIndex(Oid indexoid, Oid extschema)
 							"(index_oid, table_oid, column_name, highfreq_filtered, highfreq_source_table, "
 							" kmer_size, occur_bitlen, max_appearance_rate, max_appearance_nrow, created_at) "
 							"VALUES ($1, $2, $3, false, NULL, $4, $5, 0, 0, now()) "
-							"ON CONFLICT (index_oid) DO UPDATE SET table_oid = $2, column_name = $3, "
-							" kmer_size = $4, occur_bitlen = $5", schema),
+							"ON CONFLICT (index_oid) DO NOTHING", schema),
 				   5, argtypes, args);
 	ExecuteAsOwner(extschema,
 				   psprintf("INSERT INTO %s.kmersearch_index_info AS i "
 							"(index_oid, table_oid, column_name, kmer_size, occur_bitlen, total_nrow, "
 							" highfreq_kmer_count, max_appearance_rate, max_appearance_nrow, created_at) "
 							"VALUES ($1, $2, $3, $4, $5, %lld, 0, 0, 0, now()) "
-							"ON CONFLICT (index_oid) DO UPDATE SET table_oid = $2, column_name = $3, "
-							" kmer_size = $4, occur_bitlen = $5, total_nrow = EXCLUDED.total_nrow",
+							"ON CONFLICT (index_oid) DO NOTHING",
 							schema, (long long) reltuples),
 				   5, argtypes, args);
 }
@@ -229,7 +227,8 @@ RecordIndex(Oid indexoid, Oid extschema)
  * indexes to record are those the command created, and for commands on
  * tables (ALTER TABLE rebuilding indexes, CREATE TABLE ... LIKE, PARTITION
  * OF) every index of those tables; partitioned indexes bring their
- * partitions' indexes.  Indexes already recorded are passed over quickly.
+ * partitions' indexes.  An index already recorded keeps its rows (an
+ * ALTER TABLE that rebuilds an index makes a new one, with a new OID).
  */
 PG_FUNCTION_INFO_V1(kmersearch_ddl_command_end);
 Datum
