@@ -173,3 +173,61 @@ SELECT count(*) AS meta_rows FROM kmersearch_gin_index_meta;
 
 DROP TABLE ref;
 DROP FUNCTION index_vs_scan;
+
+-- an index on an expression, and one with two kmersearch columns: every
+-- such column keeps its settings
+CREATE TABLE mc (id integer, a dna2, b dna4);
+INSERT INTO mc VALUES (1, 'ACGTTGCAACGTTGCAACGT', 'ACGTTGCAACGTTGCAACGT');
+SET kmersearch.kmer_size = 12;
+CREATE INDEX mc_expr ON mc USING gin ((b::text::dna4));
+CREATE INDEX mc_two ON mc USING gin (a, b);
+SELECT c.relname, a.attnum, a.attoptions FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+ WHERE c.relname IN ('mc_expr', 'mc_two') ORDER BY 1, 2;
+SELECT index_oid::regclass, column_name, kmer_size FROM kmersearch_gin_index_meta ORDER BY 1::text;
+-- rows added at other settings, searched on the second column
+RESET kmersearch.kmer_size;
+INSERT INTO mc VALUES (2, 'TTGCAACGTTGCAACGTACG', 'TTGCAACGTTGCAACGTACG');
+SET kmersearch.kmer_size = 12;
+SET enable_seqscan = off;
+SELECT array_agg(id ORDER BY id) AS via_index FROM mc WHERE b =% 'ACGTTGCAACGTTGCAACGTACG';
+RESET enable_seqscan;
+SET enable_bitmapscan = off;
+SELECT array_agg(id ORDER BY id) AS via_scan FROM mc WHERE b =% 'ACGTTGCAACGTTGCAACGTACG';
+RESET enable_bitmapscan;
+RESET kmersearch.kmer_size;
+
+-- a join clause cannot be kept off an index with other settings by the
+-- estimator; the index then returns every row for a recheck
+CREATE TABLE qs (q text);
+INSERT INTO qs VALUES ('ACGTTGCAACGTTGCAACGTACG');
+SET enable_seqscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off;
+SELECT array_agg(mc.id ORDER BY mc.id) AS joined FROM qs, mc WHERE mc.b =% qs.q;
+RESET enable_seqscan; RESET enable_hashjoin; RESET enable_mergejoin;
+SET enable_bitmapscan = off;
+SELECT array_agg(mc.id ORDER BY mc.id) AS joined_by_scan FROM qs, mc WHERE mc.b =% qs.q;
+RESET enable_bitmapscan;
+
+-- CREATE INDEX CONCURRENTLY must name its settings
+CREATE INDEX CONCURRENTLY mc_cic ON mc USING gin (b);
+CREATE INDEX CONCURRENTLY mc_cic ON mc USING gin (b kmersearch_dna4_gin_ops (kmer_size = 12, occur_bitlen = 8));
+SELECT kmer_size, occur_bitlen FROM kmersearch_gin_index_meta WHERE index_oid = 'mc_cic'::regclass;
+
+-- the metadata triggers act as the extension's owner, but nothing the
+-- user defines runs with those rights (search_path is pinned)
+CREATE ROLE regress_kmersearch_user;
+GRANT CREATE ON SCHEMA public TO regress_kmersearch_user;
+SET ROLE regress_kmersearch_user;
+CREATE FUNCTION public.now() RETURNS timestamptz LANGUAGE sql AS $$ SELECT 'epoch'::timestamptz $$;
+SET search_path = public, pg_catalog;
+CREATE TABLE mine (seq dna4);
+CREATE INDEX mine_gin ON mine USING gin (seq);
+SELECT created_at > 'epoch' AS real_now FROM kmersearch_gin_index_meta WHERE index_oid = 'mine_gin'::regclass;
+INSERT INTO kmersearch_gin_index_meta VALUES (1, 1, 'x', false, NULL, 16, 8, 0, 0, now());
+DROP TABLE mine;
+DROP FUNCTION public.now();
+RESET search_path;
+RESET ROLE;
+REVOKE CREATE ON SCHEMA public FROM regress_kmersearch_user;
+DROP ROLE regress_kmersearch_user;
+DROP TABLE mc, qs;
+SELECT count(*) AS meta_rows FROM kmersearch_gin_index_meta;

@@ -85,6 +85,21 @@ typedef struct RawscoreEntry
 static MemoryContext cache_context = NULL;
 static uint64 cache_generation = 0;
 
+/*
+ * Query patterns are bounded by bytes too: a full-length query's pattern
+ * takes ~25 kB, so the entry limit alone could let the cache grow to
+ * gigabytes.  A pattern that does not fit is kept only until the next call.
+ */
+#define PATTERN_CACHE_MAX_BYTES ((Size) 64 * 1024 * 1024)
+static Size pattern_bytes = 0;
+static QueryPattern *uncached_pattern = NULL;
+
+static Size
+PatternBytes(const QueryPattern *qp, Size textlen)
+{
+	return sizeof(QueryPattern) + qp->ndistinct * sizeof(KmerCount) + textlen + VARHDRSZ;
+}
+
 static void PatternRelease(void *entry);
 
 static LruCache pattern_cache = {
@@ -206,6 +221,7 @@ PatternRelease(void *entry)
 {
 	PatternEntry *pe = (PatternEntry *) entry;
 
+	pattern_bytes -= PatternBytes(pe->pattern, VARSIZE_ANY_EXHDR(pe->query));
 	pfree(pe->query);
 	if (pe->pattern->kmers)
 		pfree(pe->pattern->kmers);
@@ -240,7 +256,8 @@ CacheGetQueryPattern(text *query, int kmer_size, int occur_bitlen)
 	PatternKey	key;
 	PatternEntry *e;
 	QueryPattern *qp;
-	MemoryContext old;
+	text	   *querycopy;
+	Size		bytes;
 
 	memset(&key, 0, sizeof(key));
 	key.text = CacheDigestBytes(VARDATA_ANY(query), VARSIZE_ANY_EXHDR(query));
@@ -261,15 +278,37 @@ CacheGetQueryPattern(text *query, int kmer_size, int occur_bitlen)
 		hash_search(pattern_cache.htab, &key, HASH_REMOVE, NULL);
 	}
 
-	/* build outside the cache context first: errors must not leave half an entry */
+	if (uncached_pattern != NULL)
+	{
+		if (uncached_pattern->kmers)
+			pfree(uncached_pattern->kmers);
+		pfree(uncached_pattern);
+		uncached_pattern = NULL;
+	}
+
+	/* QueryPatternBuild works elsewhere: an error leaves nothing behind */
 	qp = QueryPatternBuild(query, kmer_size, occur_bitlen, cache_context);
+	bytes = PatternBytes(qp, VARSIZE_ANY_EXHDR(query));
+	if (bytes > PATTERN_CACHE_MAX_BYTES / 4)
+	{
+		uncached_pattern = qp;
+		return qp;
+	}
+	while (pattern_bytes + bytes > PATTERN_CACHE_MAX_BYTES && !dlist_is_empty(&pattern_cache.lru))
+	{
+		PatternEntry *victim = dlist_container(PatternEntry, node, dlist_tail_node(&pattern_cache.lru));
+
+		dlist_delete(&victim->node);
+		PatternRelease(victim);
+		hash_search(pattern_cache.htab, &victim->key, HASH_REMOVE, NULL);
+	}
+	querycopy = (text *) MemoryContextAlloc(cache_context, VARSIZE_ANY_EXHDR(query) + VARHDRSZ);
+	SET_VARSIZE(querycopy, VARSIZE_ANY_EXHDR(query) + VARHDRSZ);
+	memcpy(VARDATA(querycopy), VARDATA_ANY(query), VARSIZE_ANY_EXHDR(query));
 	e = LruInsert(&pattern_cache, &key, kmersearch_query_pattern_cache_max_entries);
-	old = MemoryContextSwitchTo(cache_context);
-	e->query = (text *) palloc(VARSIZE_ANY_EXHDR(query) + VARHDRSZ);
-	SET_VARSIZE(e->query, VARSIZE_ANY_EXHDR(query) + VARHDRSZ);
-	memcpy(VARDATA(e->query), VARDATA_ANY(query), VARSIZE_ANY_EXHDR(query));
-	MemoryContextSwitchTo(old);
+	e->query = querycopy;
 	e->pattern = qp;
+	pattern_bytes += bytes;
 	return qp;
 }
 

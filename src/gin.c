@@ -12,8 +12,9 @@
  * options, never from the session: rows inserted from a session with other
  * settings are indexed as the index was built.  A search whose session
  * settings differ from the index's would answer a different question; the
- * planner leaves such indexes out (planner.c), and extractQuery refuses
- * should one be used anyway (a plan cached before a SET).
+ * planner leaves such indexes out (planner.c); should one be used anyway
+ * (a join clause), extractQuery makes it return every row for a recheck
+ * under the session's settings.
  */
 #include "postgres.h"
 
@@ -164,14 +165,18 @@ kmersearch_gin_extract_query(PG_FUNCTION_ARGS)
 
 	GinSettings(fcinfo, &k, &b);
 	if (k != kmersearch_kmer_size || b != kmersearch_occur_bitlen)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("kmersearch GIN index built with kmer_size = %d and occur_bitlen = %d cannot answer this search",
-						k, b),
-				 errdetail("The session has kmersearch.kmer_size = %d and kmersearch.occur_bitlen = %d.",
-						   kmersearch_kmer_size, kmersearch_occur_bitlen),
-				 errhint("SET kmersearch.kmer_size = %d and kmersearch.occur_bitlen = %d to search with the index, then run the query again.",
-						 k, b)));
+	{
+		/*
+		 * The index's keys answer another question.  The planner leaves such
+		 * indexes out for restriction clauses, but a join clause or a plan
+		 * made before a SET can still get here: then return every row and
+		 * let the recheck compute =% with the session's settings.  Correct,
+		 * and the planner, costing a full index scan, avoids it.
+		 */
+		*nentries = 0;
+		*searchMode = GIN_SEARCH_MODE_ALL;
+		PG_RETURN_POINTER(NULL);
+	}
 
 	qp = CacheGetQueryPattern(query, k, b);
 	digest = CacheDigestBytes(VARDATA_ANY(query), VARSIZE_ANY_EXHDR(query));
@@ -256,10 +261,17 @@ kmersearch_gin_consistent(PG_FUNCTION_ARGS)
 	int32		nkeys = PG_GETARG_INT32(3);
 	Pointer    *extra_data = (Pointer *) PG_GETARG_POINTER(4);
 	bool	   *recheck = (bool *) PG_GETARG_POINTER(5);
-	GinQueryExtra *extra = (GinQueryExtra *) extra_data[0];
+	GinQueryExtra *extra;
 	int64		matched = 0;
 	int32		i;
 
+	/* no keys: an index with other settings, read in full (extractQuery) */
+	if (nkeys == 0)
+	{
+		*recheck = true;
+		PG_RETURN_BOOL(true);
+	}
+	extra = (GinQueryExtra *) extra_data[0];
 	if (!extra->lossy)
 	{
 		int64		unused;
@@ -289,11 +301,14 @@ kmersearch_gin_tri_consistent(PG_FUNCTION_ARGS)
 	GinTernaryValue *check = (GinTernaryValue *) PG_GETARG_POINTER(0);
 	int32		nkeys = PG_GETARG_INT32(3);
 	Pointer    *extra_data = (Pointer *) PG_GETARG_POINTER(4);
-	GinQueryExtra *extra = (GinQueryExtra *) extra_data[0];
+	GinQueryExtra *extra;
 	int64		ntrue = 0,
 				nmaybe = 0;
 	int32		i;
 
+	if (nkeys == 0)
+		PG_RETURN_GIN_TERNARY_VALUE(GIN_MAYBE);
+	extra = (GinQueryExtra *) extra_data[0];
 	StaticAssertStmt(GIN_TRUE == 1 && GIN_MAYBE == 2, "GinTernaryValue bits");
 	if (!extra->lossy)
 		CountCheckBytes((const char *) check, nkeys, &ntrue, &nmaybe);

@@ -24,13 +24,17 @@
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_opfamily.h"
+#include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/parsenodes.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -40,32 +44,26 @@
 #include "kmersearch.h"
 
 
-/* The key column of index that uses one of our GIN families, or -1. */
-static int
-KmerGinColumn(Relation index, Oid extschema)
+/* Whether key column c of an index uses one of our GIN families. */
+static bool
+IsKmerGinColumn(Relation index, int c, Oid extschema)
 {
-	int			c;
+	HeapTuple	tup;
+	bool		ours = false;
 
 	if (index->rd_rel->relam != GIN_AM_OID)
-		return -1;
-	for (c = 0; c < IndexRelationGetNumberOfKeyAttributes(index); c++)
+		return false;
+	tup = SearchSysCache1(OPFAMILYOID, ObjectIdGetDatum(index->rd_opfamily[c]));
+	if (HeapTupleIsValid(tup))
 	{
-		HeapTuple	tup = SearchSysCache1(OPFAMILYOID, ObjectIdGetDatum(index->rd_opfamily[c]));
-		bool		ours = false;
+		Form_pg_opfamily f = (Form_pg_opfamily) GETSTRUCT(tup);
 
-		if (HeapTupleIsValid(tup))
-		{
-			Form_pg_opfamily f = (Form_pg_opfamily) GETSTRUCT(tup);
-
-			ours = f->opfnamespace == extschema &&
-				(strcmp(NameStr(f->opfname), "kmersearch_dna2_gin_ops") == 0 ||
-				 strcmp(NameStr(f->opfname), "kmersearch_dna4_gin_ops") == 0);
-			ReleaseSysCache(tup);
-		}
-		if (ours)
-			return c;
+		ours = f->opfnamespace == extschema &&
+			(strcmp(NameStr(f->opfname), "kmersearch_dna2_gin_ops") == 0 ||
+			 strcmp(NameStr(f->opfname), "kmersearch_dna4_gin_ops") == 0);
+		ReleaseSysCache(tup);
 	}
-	return -1;
+	return ours;
 }
 
 /*
@@ -128,15 +126,22 @@ FixIndexOptions(Relation index, int column, const KmerGinOptions *opts)
 	CommandCounterIncrement();
 }
 
-/* Run SQL with two oid parameters as the extension's owner. */
+/*
+ * Run SQL as the extension's owner, with search_path pinned to pg_catalog
+ * (and the SQL itself schema-qualified), so that nothing the calling user
+ * defines can run with the owner's rights.  nulls is SPI's: 'n' marks a
+ * null parameter.
+ */
 static void
-ExecuteAsOwner(Oid extschema, const char *sql, int nargs, Oid *argtypes, Datum *args)
+ExecuteAsOwner(Oid extschema, const char *sql, int nargs, Oid *argtypes, Datum *args,
+			   const char *nulls)
 {
 	Oid			metarel = get_relname_relid("kmersearch_gin_index_meta", extschema);
 	HeapTuple	tup;
 	Oid			owner;
 	Oid			save_userid;
 	int			save_sec_context;
+	int			save_nestlevel;
 	int			rc;
 
 	if (!OidIsValid(metarel))
@@ -150,9 +155,13 @@ ExecuteAsOwner(Oid extschema, const char *sql, int nargs, Oid *argtypes, Datum *
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
-	rc = SPI_execute_with_args(sql, nargs, argtypes, args, NULL, false, 0);
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	rc = SPI_execute_with_args(sql, nargs, argtypes, args, nulls, false, 0);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
+	AtEOXact_GUC(false, save_nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 }
 
@@ -171,28 +180,45 @@ TableRowEstimate(Oid table)
 	return reltuples > 0 ? (int64) reltuples : 0;
 }
 
-/* Record one index: fix its options, write its metadata rows. */
+/*
+ * Record one index: fix the options of each of its kmersearch columns, and
+ * write its metadata rows (for the first such column).
+ */
 static void
 RecordIndex(Oid indexoid, Oid extschema)
 {
 	Relation	index = index_open(indexoid, AccessShareLock);
-	int			column = KmerGinColumn(index, extschema);
-	KmerGinOptions *opts;
+	int			column = -1;
+	int			c;
+	KmerGinOptions *opts = NULL;
 	Oid			table;
 	AttrNumber	attnum;
 	char	   *colname;
 	const char *schema = quote_identifier(get_namespace_name(extschema));
 	Oid			argtypes[5] = {OIDOID, OIDOID, NAMEOID, INT4OID, INT4OID};
 	Datum		args[5];
+	char		nulls[6] = "     ";
 	int64		reltuples;
 
+	for (c = 0; c < IndexRelationGetNumberOfKeyAttributes(index); c++)
+	{
+		KmerGinOptions *o;
+
+		if (!IsKmerGinColumn(index, c, extschema))
+			continue;
+		o = (KmerGinOptions *) RelationGetIndexAttOptions(index, true)[c];
+		FixIndexOptions(index, c, o);
+		if (column < 0)
+		{
+			column = c;
+			opts = o;
+		}
+	}
 	if (column < 0)
 	{
 		index_close(index, AccessShareLock);
 		return;
 	}
-	opts = (KmerGinOptions *) RelationGetIndexAttOptions(index, true)[column];
-	FixIndexOptions(index, column, opts);
 
 	table = index->rd_index->indrelid;
 	attnum = index->rd_index->indkey.values[column];
@@ -203,23 +229,35 @@ RecordIndex(Oid indexoid, Oid extschema)
 	args[0] = ObjectIdGetDatum(indexoid);
 	args[1] = ObjectIdGetDatum(table);
 	args[2] = colname ? DirectFunctionCall1(namein, CStringGetDatum(colname)) : (Datum) 0;
+	if (colname == NULL)
+		nulls[2] = 'n';			/* an expression column */
 	args[3] = Int32GetDatum(opts->kmer_size);
 	args[4] = Int32GetDatum(opts->occur_bitlen);
 	ExecuteAsOwner(extschema,
 				   psprintf("INSERT INTO %s.kmersearch_gin_index_meta AS m "
 							"(index_oid, table_oid, column_name, highfreq_filtered, highfreq_source_table, "
 							" kmer_size, occur_bitlen, max_appearance_rate, max_appearance_nrow, created_at) "
-							"VALUES ($1, $2, $3, false, NULL, $4, $5, 0, 0, now()) "
-							"ON CONFLICT (index_oid) DO NOTHING", schema),
-				   5, argtypes, args);
+							"VALUES ($1, $2, $3, false, NULL, $4, $5, 0, 0, pg_catalog.now()) "
+							"ON CONFLICT (index_oid) DO UPDATE SET table_oid = EXCLUDED.table_oid, "
+							"column_name = EXCLUDED.column_name, kmer_size = EXCLUDED.kmer_size, "
+							"occur_bitlen = EXCLUDED.occur_bitlen, created_at = EXCLUDED.created_at "
+							"WHERE m.kmer_size OPERATOR(pg_catalog.<>) EXCLUDED.kmer_size "
+							"OR m.occur_bitlen OPERATOR(pg_catalog.<>) EXCLUDED.occur_bitlen "
+							"OR m.table_oid OPERATOR(pg_catalog.<>) EXCLUDED.table_oid", schema),
+				   5, argtypes, args, nulls);
 	ExecuteAsOwner(extschema,
 				   psprintf("INSERT INTO %s.kmersearch_index_info AS i "
 							"(index_oid, table_oid, column_name, kmer_size, occur_bitlen, total_nrow, "
 							" highfreq_kmer_count, max_appearance_rate, max_appearance_nrow, created_at) "
-							"VALUES ($1, $2, $3, $4, $5, %lld, 0, 0, 0, now()) "
-							"ON CONFLICT (index_oid) DO NOTHING",
+							"VALUES ($1, $2, $3, $4, $5, %lld, 0, 0, 0, pg_catalog.now()) "
+							"ON CONFLICT (index_oid) DO UPDATE SET table_oid = EXCLUDED.table_oid, "
+							"column_name = EXCLUDED.column_name, kmer_size = EXCLUDED.kmer_size, "
+							"occur_bitlen = EXCLUDED.occur_bitlen, total_nrow = EXCLUDED.total_nrow, created_at = EXCLUDED.created_at "
+							"WHERE i.kmer_size OPERATOR(pg_catalog.<>) EXCLUDED.kmer_size "
+							"OR i.occur_bitlen OPERATOR(pg_catalog.<>) EXCLUDED.occur_bitlen "
+							"OR i.table_oid OPERATOR(pg_catalog.<>) EXCLUDED.table_oid",
 							schema, (long long) reltuples),
-				   5, argtypes, args);
+				   5, argtypes, args, nulls);
 }
 
 /*
@@ -238,6 +276,7 @@ kmersearch_ddl_command_end(PG_FUNCTION_ARGS)
 	List	   *indexes = NIL;
 	ListCell   *lc;
 	uint64		i;
+	int			save_nestlevel;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -246,6 +285,10 @@ kmersearch_ddl_command_end(PG_FUNCTION_ARGS)
 	/* the extension's schema is where this function lives */
 	extschema = get_func_namespace(fcinfo->flinfo->fn_oid);
 
+	/* nothing the user defines is looked up along the way */
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	SPI_connect();
 	if (SPI_execute("SELECT c.objid, c.object_type = 'index' "
 					"FROM pg_catalog.pg_event_trigger_ddl_commands() c "
@@ -280,6 +323,7 @@ kmersearch_ddl_command_end(PG_FUNCTION_ARGS)
 	foreach(lc, indexes)
 		RecordIndex(lfirst_oid(lc), extschema);
 	SPI_finish();
+	AtEOXact_GUC(false, save_nestlevel);
 	PG_RETURN_NULL();
 }
 
@@ -303,11 +347,91 @@ kmersearch_sql_drop(PG_FUNCTION_ARGS)
 	SPI_connect();
 	ExecuteAsOwner(extschema,
 				   psprintf("WITH d AS (SELECT objid FROM pg_catalog.pg_event_trigger_dropped_objects() "
-							"WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND object_type = 'index'), "
+							"WHERE classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+							"AND object_type OPERATOR(pg_catalog.=) 'index'), "
 							"x AS (DELETE FROM %s.kmersearch_gin_index_meta WHERE index_oid IN (SELECT objid FROM d)) "
 							"DELETE FROM %s.kmersearch_index_info WHERE index_oid IN (SELECT objid FROM d)",
 							schema, schema),
-				   0, NULL, NULL);
+				   0, NULL, NULL, NULL);
 	SPI_finish();
+	PG_RETURN_NULL();
+}
+
+/*
+ * kmersearch_ddl_command_start(): event trigger at ddl_command_start for
+ * CREATE INDEX.  A concurrent build lets other sessions add rows to the new
+ * index before ddl_command_end fixes its settings, each with its own
+ * defaults; so CREATE INDEX CONCURRENTLY on a dna2/dna4 column with one of
+ * our operator classes must give kmer_size and occur_bitlen itself.
+ */
+PG_FUNCTION_INFO_V1(kmersearch_ddl_command_start);
+Datum
+kmersearch_ddl_command_start(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata;
+	IndexStmt  *stmt;
+	Oid			extschema;
+	Oid			relid;
+	ListCell   *lc;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("kmersearch_ddl_command_start() must be called as an event trigger")));
+	trigdata = (EventTriggerData *) fcinfo->context;
+	if (!IsA(trigdata->parsetree, IndexStmt))
+		PG_RETURN_NULL();
+	stmt = (IndexStmt *) trigdata->parsetree;
+	if (!stmt->concurrent || stmt->accessMethod == NULL || strcmp(stmt->accessMethod, "gin") != 0)
+		PG_RETURN_NULL();
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid))
+		PG_RETURN_NULL();
+	extschema = get_func_namespace(fcinfo->flinfo->fn_oid);
+
+	foreach(lc, stmt->indexParams)
+	{
+		IndexElem  *elem = (IndexElem *) lfirst(lc);
+		bool		ours = false;
+		bool		has_k = false,
+					has_b = false;
+		ListCell   *oc;
+
+		if (elem->opclass != NIL)
+		{
+			char	   *name = strVal(llast(elem->opclass));
+
+			ours = strcmp(name, "kmersearch_dna2_gin_ops") == 0 ||
+				strcmp(name, "kmersearch_dna4_gin_ops") == 0;
+		}
+		else if (elem->name != NULL)
+		{
+			AttrNumber	attnum = get_attnum(relid, elem->name);
+			Oid			typid = attnum != InvalidAttrNumber ? get_atttype(relid, attnum) : InvalidOid;
+
+			ours = OidIsValid(typid) &&
+				(typid == GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+										  CStringGetDatum("dna2"), ObjectIdGetDatum(extschema)) ||
+				 typid == GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+										  CStringGetDatum("dna4"), ObjectIdGetDatum(extschema)));
+		}
+		if (!ours)
+			continue;
+		foreach(oc, elem->opclassopts)
+		{
+			DefElem    *d = (DefElem *) lfirst(oc);
+
+			has_k |= strcmp(d->defname, "kmer_size") == 0;
+			has_b |= strcmp(d->defname, "occur_bitlen") == 0;
+		}
+		if (!has_k || !has_b)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("CREATE INDEX CONCURRENTLY on a dna2/dna4 column needs explicit kmer_size and occur_bitlen"),
+					 errdetail("While the index is built concurrently, other sessions may add rows to it with their own settings."),
+					 errhint("Give them with the operator class, for example: USING gin (%s kmersearch_dna4_gin_ops (kmer_size = %d, occur_bitlen = %d)).",
+							 elem->name ? quote_identifier(elem->name) : "(...)",
+							 kmersearch_kmer_size, kmersearch_occur_bitlen)));
+	}
 	PG_RETURN_NULL();
 }
