@@ -131,27 +131,16 @@ done
 ref_nseq=$(wc -l < "$rundir/ref.tsv")
 ref_bases=$(awk -F'\t' '{s += length($2)} END {printf "%d", s}' "$rundir/ref.tsv")
 [ "$ref_nseq" -gt 0 ] || die "no sequences in $ref_fa"
-if ks_is_root; then chown -R "$(ks_run_user)" "$rundir"; fi
-chmod 700 "$rundir"
-
 log "initdb and start a scratch PostgreSQL cluster in $rundir"
-KS_EXTRA_SETTINGS="shared_buffers = 1GB
-max_wal_size = 16GB
-checkpoint_timeout = 1h
-autovacuum = off
-jit = off
-max_parallel_workers_per_gather = 0"
-ks_start_cluster "$rundir" "$rundir/install"
+ks_start_bench_cluster "$rundir"
 
 psql_db() {
 	local db=$1; shift
 	ks_psql -q -A -t -d "$db" "$@"
 }
-psql_db postgres -c 'CREATE DATABASE bench'
 psql_db postgres -c "ALTER DATABASE bench SET kmersearch.kmer_size = $KMER_SIZE" \
 	-c "ALTER DATABASE bench SET kmersearch.occur_bitlen = $OCCUR_BITLEN"
 sql() { psql_db bench "$@"; }
-sql -c 'CREATE EXTENSION pg_kmersearch'
 prewarm=yes
 sql -c 'CREATE EXTENSION pg_prewarm' >/dev/null 2>&1 || prewarm=no
 

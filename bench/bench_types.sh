@@ -114,25 +114,14 @@ if [ -n "$acgt_fa" ]; then
 else
 	awk 'NR % 2 == 0 && !/[^ACGT]/' "$full_fa" > "$rundir/seq_acgt.txt"
 fi
-if ks_is_root; then chown -R "$(ks_run_user)" "$rundir"; fi
-chmod 700 "$rundir"
-
 log "initdb and start a scratch PostgreSQL cluster in $rundir"
-KS_EXTRA_SETTINGS="shared_buffers = 1GB
-max_wal_size = 16GB
-checkpoint_timeout = 1h
-autovacuum = off
-jit = off
-max_parallel_workers_per_gather = 0"
-ks_start_cluster "$rundir" "$rundir/install"
+ks_start_bench_cluster "$rundir"
 
 psql_db() {
 	local db=$1; shift
 	ks_psql -q -A -t -d "$db" "$@"
 }
-psql_db postgres -c 'CREATE DATABASE bench'
 sql() { psql_db bench "$@"; }
-sql -c 'CREATE EXTENSION pg_kmersearch'
 
 # CPU time of the backend, in ns, as SQL: /proc/self/schedstat (ns), else
 # /proc/self/stat (clock ticks), else nothing.  It is steadier than wall time

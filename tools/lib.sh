@@ -132,6 +132,25 @@ ks_stop_cluster() {
   fi
 }
 
+# ks_start_bench_cluster DIR: a throwaway cluster tuned for benchmarks (large
+# shared_buffers and WAL, no autovacuum, JIT or parallel workers) in DIR,
+# loading the extension from DIR/install, with a database "bench" that has
+# the extension.
+ks_start_bench_cluster() {
+  local dir=$1
+  if ks_is_root; then chown -R "$(ks_run_user)" "$dir"; fi
+  chmod 700 "$dir"
+  KS_EXTRA_SETTINGS="shared_buffers = 1GB
+max_wal_size = 16GB
+checkpoint_timeout = 1h
+autovacuum = off
+jit = off
+max_parallel_workers_per_gather = 0"
+  ks_start_cluster "$dir" "$dir/install"
+  ks_psql -q -d postgres -c 'CREATE DATABASE bench'
+  ks_psql -q -d bench -c 'CREATE EXTENSION pg_kmersearch'
+}
+
 # ks_psql ARGS...: psql on the throwaway cluster as its superuser.
 ks_psql() {
   ks_as_server_user "$KS_PG_BINDIR/psql" -X -v ON_ERROR_STOP=1 -h "$KS_PGHOST" -p "$KS_PGPORT" -U postgres "$@"
