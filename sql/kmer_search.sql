@@ -144,6 +144,15 @@ SELECT sum(kmersearch_rawscore('ACGTACGTACGTACGTACGTACGT'::dna2,
 SELECT current_entries, max_entries FROM kmersearch_query_pattern_cache_stats();
 SELECT kmersearch_query_pattern_cache_free() AS freed;
 
+-- exclusion of high-frequency k-mers needs an analysis: without one, index
+-- and sequential searches alike refuse
+SET kmersearch.preclude_highfreq_kmer = on;
+SELECT count(*) FROM ref WHERE seq =% :'q';
+SET enable_bitmapscan = off;
+SELECT count(*) FROM ref WHERE seq =% :'q';
+RESET enable_bitmapscan;
+RESET kmersearch.preclude_highfreq_kmer;
+
 -- dropping the index forgets it
 DROP INDEX ref_gin;
 SELECT count(*) AS meta_rows FROM kmersearch_gin_index_meta;

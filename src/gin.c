@@ -178,6 +178,7 @@ kmersearch_gin_extract_query(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(NULL);
 	}
 
+	ScoreCheckExclusion();
 	qp = CacheGetQueryPattern(query, k, b);
 	digest = CacheDigestBytes(VARDATA_ANY(query), VARSIZE_ANY_EXHDR(query));
 	keys = GinKeysOf(qp->kmers, qp->ndistinct, k, b, &nkeys);

@@ -165,6 +165,21 @@ ScoreThreshold(int64 nkeys, int64 excluded)
 	return Max(1, Max(by_score, by_rate));
 }
 
+/*
+ * High-frequency k-mer exclusion needs an analysis, which this version
+ * cannot make yet: searches refuse to run with it on rather than answer
+ * without it.  Index and sequential searches both call this.
+ */
+void
+ScoreCheckExclusion(void)
+{
+	if (kmersearch_preclude_highfreq_kmer)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("kmersearch.preclude_highfreq_kmer is on, but no high-frequency k-mer analysis is available"),
+				 errhint("SET kmersearch.preclude_highfreq_kmer = off.")));
+}
+
 /* The state kept in fn_extra by the score functions and =%. */
 struct ScoreCallState
 {
@@ -198,11 +213,7 @@ ScoreCallGet(FmgrInfo *flinfo, text *query)
 		memcmp(VARDATA_ANY(st->query), VARDATA_ANY(query), len) == 0)
 		return st;
 
-	if (kmersearch_preclude_highfreq_kmer)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("kmersearch.preclude_highfreq_kmer is on, but no high-frequency k-mer analysis is available"),
-				 errhint("SET kmersearch.preclude_highfreq_kmer = off.")));
+	ScoreCheckExclusion();
 
 	/* start afresh in a context of its own under fn_mcxt */
 	if (st != NULL)

@@ -34,6 +34,7 @@ extern QueryPattern *QueryPatternBuild(text *query, int kmer_size, int occur_bit
 extern Scorer *ScorerCreate(const QueryPattern *qp, MemoryContext mcxt);
 extern int64 ScorerScore(Scorer *sc, const struct varlena *seq, DnaKind kind);
 extern int64 ScoreThreshold(int64 nkeys, int64 excluded);
+extern void ScoreCheckExclusion(void);
 
 /*
  * Per call site state of the score functions and =% (kept in fn_extra):
