@@ -86,12 +86,6 @@ CpuDetect(void)
 #endif
 }
 
-int
-CpuDetectedLevel(void)
-{
-	return cpu_detected_level;
-}
-
 /* The level in use: the detected one, capped by the setting. */
 int
 CpuEffectiveLevel(void)

@@ -23,7 +23,6 @@ typedef enum SimdLevel
 } SimdLevel;
 
 extern void CpuDetect(void);
-extern int	CpuDetectedLevel(void);
 extern int	CpuEffectiveLevel(void);
 extern const char *CpuLevelName(int level);
 extern const CodecKernels *CpuCodec(void);

@@ -21,9 +21,13 @@
 #include "access/gin.h"
 #include "access/reloptions.h"
 #include "access/stratnum.h"
+#include "access/htup_details.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_opfamily.h"
 #include "common/hashfn.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/syscache.h"
 
 #include "cache.h"
 #include "gin.h"
@@ -77,6 +81,30 @@ GinOptionsMatchSession(const KmerGinOptions *opts)
 {
 	return opts->kmer_size == kmersearch_kmer_size &&
 		opts->occur_bitlen == kmersearch_occur_bitlen;
+}
+
+bool
+GinIsKmerOpclassName(const char *name)
+{
+	return strcmp(name, GIN_OPCLASS_DNA2) == 0 || strcmp(name, GIN_OPCLASS_DNA4) == 0;
+}
+
+/* Whether an operator family is one of this extension's GIN families. */
+bool
+GinIsKmerFamily(Oid opfamily, Oid extschema)
+{
+	HeapTuple	tup = SearchSysCache1(OPFAMILYOID, ObjectIdGetDatum(opfamily));
+	bool		ours = false;
+
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_opfamily f = (Form_pg_opfamily) GETSTRUCT(tup);
+
+		ours = f->opfmethod == GIN_AM_OID && f->opfnamespace == extschema &&
+			GinIsKmerOpclassName(NameStr(f->opfname));
+		ReleaseSysCache(tup);
+	}
+	return ours;
 }
 
 /*

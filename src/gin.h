@@ -18,6 +18,12 @@ typedef struct KmerGinOptions
 /* whether (kmer_size, occur_bitlen) keys are exact int8 values */
 #define GIN_KEYS_EXACT(k, b) (2 * (k) + (b) <= 64)
 
+/* the operator classes (and families) of this extension, by name */
+#define GIN_OPCLASS_DNA2 "kmersearch_dna2_gin_ops"
+#define GIN_OPCLASS_DNA4 "kmersearch_dna4_gin_ops"
+
 extern bool GinOptionsMatchSession(const KmerGinOptions *opts);
+extern bool GinIsKmerOpclassName(const char *name);
+extern bool GinIsKmerFamily(Oid opfamily, Oid extschema);
 
 #endif							/* KMERSEARCH_GIN_H */

@@ -25,7 +25,6 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_opfamily.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
 #include "executor/spi.h"
@@ -48,22 +47,8 @@
 static bool
 IsKmerGinColumn(Relation index, int c, Oid extschema)
 {
-	HeapTuple	tup;
-	bool		ours = false;
-
-	if (index->rd_rel->relam != GIN_AM_OID)
-		return false;
-	tup = SearchSysCache1(OPFAMILYOID, ObjectIdGetDatum(index->rd_opfamily[c]));
-	if (HeapTupleIsValid(tup))
-	{
-		Form_pg_opfamily f = (Form_pg_opfamily) GETSTRUCT(tup);
-
-		ours = f->opfnamespace == extschema &&
-			(strcmp(NameStr(f->opfname), "kmersearch_dna2_gin_ops") == 0 ||
-			 strcmp(NameStr(f->opfname), "kmersearch_dna4_gin_ops") == 0);
-		ReleaseSysCache(tup);
-	}
-	return ours;
+	return index->rd_rel->relam == GIN_AM_OID &&
+		GinIsKmerFamily(index->rd_opfamily[c], extschema);
 }
 
 /*
@@ -399,10 +384,7 @@ kmersearch_ddl_command_start(PG_FUNCTION_ARGS)
 
 		if (elem->opclass != NIL)
 		{
-			char	   *name = strVal(llast(elem->opclass));
-
-			ours = strcmp(name, "kmersearch_dna2_gin_ops") == 0 ||
-				strcmp(name, "kmersearch_dna4_gin_ops") == 0;
+			ours = GinIsKmerOpclassName(strVal(llast(elem->opclass)));
 		}
 		else if (elem->name != NULL)
 		{

@@ -13,39 +13,17 @@
 
 #include <math.h>
 
-#include "access/htup_details.h"
 #include "catalog/pg_am.h"
-#include "catalog/pg_opfamily.h"
 #include "fmgr.h"
 #include "nodes/pathnodes.h"
 #include "optimizer/optimizer.h"
 #include "utils/lsyscache.h"
 #include "utils/selfuncs.h"
-#include "utils/syscache.h"
 
 #include "cache.h"
 #include "gin.h"
 #include "kmersearch.h"
 #include "score.h"
-
-/* whether an operator family is one of this extension's GIN families */
-static bool
-IsKmerGinFamily(Oid opfamily, Oid extschema)
-{
-	HeapTuple	tup = SearchSysCache1(OPFAMILYOID, ObjectIdGetDatum(opfamily));
-	bool		ours = false;
-
-	if (HeapTupleIsValid(tup))
-	{
-		Form_pg_opfamily f = (Form_pg_opfamily) GETSTRUCT(tup);
-
-		ours = f->opfmethod == GIN_AM_OID && f->opfnamespace == extschema &&
-			(strcmp(NameStr(f->opfname), "kmersearch_dna2_gin_ops") == 0 ||
-			 strcmp(NameStr(f->opfname), "kmersearch_dna4_gin_ops") == 0);
-		ReleaseSysCache(tup);
-	}
-	return ours;
-}
 
 /* Drop from rel's index list the kmersearch GIN indexes the session cannot use. */
 static void
@@ -64,7 +42,7 @@ DropMismatchedIndexes(RelOptInfo *rel, Oid extschema)
 		{
 			KmerGinOptions *opts;
 
-			if (!IsKmerGinFamily(index->opfamily[c], extschema))
+			if (!GinIsKmerFamily(index->opfamily[c], extschema))
 				continue;
 			opts = index->opclassoptions ? (KmerGinOptions *) index->opclassoptions[c] : NULL;
 			if (opts == NULL || !GinOptionsMatchSession(opts))
