@@ -12,3 +12,58 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || SQLERRM;
 END $$;
+
+-- The k-mer oracle of the tests, in plain SQL and independent of the C code:
+-- the windows of a sequence (substring over generate_series), each expanded
+-- into the k-mers its IUPAC codes stand for when they are at most 10 and
+-- dropped otherwise, the j-th occurrence of each k-mer numbered in window
+-- order, keys (k-mer, j) kept for j <= 2^occur_bitlen.
+-- the bases each letter stands for
+CREATE TABLE iupac (code text, base text);
+INSERT INTO iupac VALUES
+  ('A','A'), ('C','C'), ('G','G'), ('T','T'),
+  ('M','A'), ('M','C'), ('R','A'), ('R','G'), ('W','A'), ('W','T'),
+  ('S','C'), ('S','G'), ('Y','C'), ('Y','T'), ('K','G'), ('K','T'),
+  ('V','A'), ('V','C'), ('V','G'), ('H','A'), ('H','C'), ('H','T'),
+  ('D','A'), ('D','G'), ('D','T'), ('B','C'), ('B','G'), ('B','T'),
+  ('N','A'), ('N','C'), ('N','G'), ('N','T');
+
+-- oracle_kmers(s, k): one row per k-mer occurrence: window start and the
+-- k-mer (an expansion of the window when it has degenerate codes)
+CREATE FUNCTION oracle_kmers(s text, k integer) RETURNS TABLE (p integer, kmer text)
+LANGUAGE sql STABLE AS $$
+    WITH RECURSIVE
+    u AS (SELECT upper(translate(s, 'Uu', 'TT')) AS s),
+    pos AS (
+        SELECT i, (SELECT count(*) FROM iupac WHERE code = substr(u.s, i, 1)) AS n
+          FROM u, generate_series(1, length(u.s)) AS i
+    ),
+    w AS (
+        SELECT i AS p, substr((SELECT s FROM u), i, k) AS win,
+               round(exp(sum(ln(n)) OVER (ORDER BY i ROWS BETWEEN CURRENT ROW AND k - 1 FOLLOWING))) AS expansions
+          FROM pos
+    ),
+    windows AS (
+        SELECT p, win, expansions FROM w WHERE p <= length((SELECT s FROM u)) - k + 1
+    ),
+    x (p, win, i, prefix) AS (
+        SELECT p, win, 0, ''::text FROM windows WHERE expansions BETWEEN 2 AND 10
+        UNION ALL
+        SELECT x.p, x.win, x.i + 1, x.prefix || m.base
+          FROM x JOIN iupac m ON m.code = substr(x.win, x.i + 1, 1)
+         WHERE x.i < k
+    )
+    SELECT p, win FROM windows WHERE expansions = 1
+    UNION ALL
+    SELECT p, prefix FROM x WHERE i = k
+$$;
+
+-- oracle_keys(s, k, b): the keys (k-mer, j) with j <= 2^b
+CREATE FUNCTION oracle_keys(s text, k integer, b integer) RETURNS TABLE (kmer text, j bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT kmer, j FROM (
+        SELECT kmer, row_number() OVER (PARTITION BY kmer ORDER BY p) AS j
+          FROM oracle_kmers(s, k)) o
+     WHERE j <= 2 ^ b
+$$;
+

@@ -42,12 +42,24 @@ DnaData(const struct varlena *v)
 	return (const uint8 *) VARDATA_ANY(v) + 1;
 }
 
+/*
+ * The number of bases of a detoasted value.  A stored value that breaks the
+ * layout (no pad-count byte, or a pad count the last byte cannot have) is an
+ * error, never a read past its end.
+ */
 static inline size_t
 DnaLength(const struct varlena *v, DnaKind kind)
 {
 	const uint8 *p = (const uint8 *) VARDATA_ANY(v);
+	size_t		nbytes = VARSIZE_ANY_EXHDR(v);
 
-	return (VARSIZE_ANY_EXHDR(v) - 1) * DNA_BASES_PER_BYTE(kind) - p[0];
+	if (unlikely(nbytes < 1 || p[0] >= DNA_BASES_PER_BYTE(kind) || (nbytes == 1 && p[0] != 0)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("corrupt %s value", kind == DNA_KIND_2 ? "dna2" : "dna4"),
+				 errdetail("The value has %zu data bytes and a pad count of %d.",
+						   nbytes, nbytes >= 1 ? (int) p[0] : -1)));
+	return (nbytes - 1) * DNA_BASES_PER_BYTE(kind) - p[0];
 }
 
 extern const char *DnaTypeName(DnaKind kind);

@@ -15,6 +15,13 @@
  * planner leaves such indexes out (planner.c); should one be used anyway
  * (a join clause), extractQuery makes it return every row for a recheck
  * under the session's settings.
+ *
+ * An index built with kmersearch.preclude_highfreq_kmer on leaves out the
+ * k-mers of its column's high-frequency analysis (highfreq_source option,
+ * fixed at creation like the others).  It answers only sessions that
+ * exclude the same set.  An index with every k-mer answers sessions with
+ * or without exclusion: the query's entries then leave the set out, and
+ * the count of matched entries is still the score.
  */
 #include "postgres.h"
 
@@ -27,10 +34,13 @@
 #include "common/hashfn.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
 #include "cache.h"
 #include "gin.h"
+#include "highfreq.h"
+#include "index_meta.h"
 #include "kmer.h"
 #include "kmersearch.h"
 #include "score.h"
@@ -58,29 +68,57 @@ GinKey(uint64 kmer, uint32 occurrence, int k, int b)
 	return (int64) KmerHash64(kmer ^ KmerHash64((uint64) occurrence + UINT64CONST(0x9e3779b97f4a7c15)));
 }
 
-/* The index's settings, or the session's when called outside an index. */
-static void
+/*
+ * The index's settings, or the session's when called outside an index, and
+ * the high-frequency k-mers the index leaves out (NULL: none): those of its
+ * highfreq_source option, or while CREATE INDEX builds it, those the
+ * command chose (index_meta.c).
+ */
+static const HighfreqSet *
 GinSettings(FunctionCallInfo fcinfo, int *k, int *b)
 {
+	const char *source = NULL;
+
 	if (PG_HAS_OPCLASS_OPTIONS())
 	{
 		KmerGinOptions *opts = (KmerGinOptions *) PG_GET_OPCLASS_OPTIONS();
 
 		*k = opts->kmer_size;
 		*b = opts->occur_bitlen;
+		source = GinOptionsSource(opts);
+		if (source == NULL)
+			source = MetaBuildSource();
 	}
 	else
 	{
 		*k = kmersearch_kmer_size;
 		*b = kmersearch_occur_bitlen;
 	}
+	if (source == NULL)
+		return NULL;
+	return HighfreqForIndex(get_func_namespace(fcinfo->flinfo->fn_oid), source, *k);
 }
 
+/*
+ * Whether an index answers the session's =% exactly: the same k-mer size
+ * and occurrence bits, and if it leaves high-frequency k-mers out, the
+ * session excludes the same ones.
+ */
 bool
-GinOptionsMatchSession(const KmerGinOptions *opts)
+GinOptionsMatchSession(const KmerGinOptions *opts, Oid extschema)
 {
-	return opts->kmer_size == kmersearch_kmer_size &&
-		opts->occur_bitlen == kmersearch_occur_bitlen;
+	const char *source = GinOptionsSource(opts);
+	const HighfreqSet *session;
+	HighfreqId	id;
+
+	if (opts->kmer_size != kmersearch_kmer_size || opts->occur_bitlen != kmersearch_occur_bitlen)
+		return false;
+	if (source == NULL)
+		return true;
+	if (!kmersearch_preclude_highfreq_kmer || !HighfreqParseSource(source, &id))
+		return false;
+	session = HighfreqForSession(extschema);
+	return session != NULL && HighfreqSameId(HighfreqSetId(session), &id);
 }
 
 bool
@@ -109,18 +147,27 @@ GinIsKmerFamily(Oid opfamily, Oid extschema)
 
 /*
  * The keys of distinct k-mers with counts: (x, 1) ... (x, min(count, 2^b)),
- * in a palloc'd Datum array.
+ * in a palloc'd Datum array; none for the k-mers of the set excl.
  */
 static Datum *
-GinKeysOf(const KmerCount *counts, size_t ndistinct, int k, int b, int32 *nkeys)
+GinKeysOf(const KmerCount *counts, size_t ndistinct, int k, int b, const HighfreqSet *excl,
+		  int32 *nkeys)
 {
 	size_t		total = 0,
 				i,
 				n = 0;
 	Datum	   *keys;
+	bool	   *skip = NULL;
 
+	if (excl != NULL && ndistinct > 0)
+	{
+		skip = palloc_extended(ndistinct * sizeof(bool), MCXT_ALLOC_HUGE);
+		for (i = 0; i < ndistinct; i++)
+			skip[i] = HighfreqContains(excl, counts[i].kmer);
+	}
 	for (i = 0; i < ndistinct; i++)
-		total += KmerKeysFor(counts[i].count, b);
+		if (skip == NULL || !skip[i])
+			total += KmerKeysFor(counts[i].count, b);
 	if (total > (size_t) PG_INT32_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -134,6 +181,8 @@ GinKeysOf(const KmerCount *counts, size_t ndistinct, int k, int b, int32 *nkeys)
 		uint32		m = KmerKeysFor(counts[i].count, b);
 		uint32		j;
 
+		if (skip != NULL && skip[i])
+			continue;
 		for (j = 0; j < m; j++)
 			keys[n++] = Int64GetDatum(GinKey(counts[i].kmer, j, k, b));
 	}
@@ -152,11 +201,11 @@ GinExtractValue(FunctionCallInfo fcinfo, DnaKind kind)
 				ndistinct;
 	uint64	   *kmers;
 	KmerCount  *counts;
+	const HighfreqSet *excl = GinSettings(fcinfo, &k, &b);
 
-	GinSettings(fcinfo, &k, &b);
 	kmers = KmerCollect(DnaData(seq), DnaLength(seq, kind), kind, k, &nkmers);
 	counts = KmerCountDistinct(kmers, nkmers, &ndistinct);
-	PG_RETURN_POINTER(GinKeysOf(counts, ndistinct, k, b, nkeys));
+	PG_RETURN_POINTER(GinKeysOf(counts, ndistinct, k, b, excl, nkeys));
 }
 
 static int
@@ -190,9 +239,13 @@ kmersearch_gin_extract_query(PG_FUNCTION_ARGS)
 	GinQueryExtra *extra;
 	CacheDigest digest;
 	int64		threshold;
+	const HighfreqSet *index_excl = GinSettings(fcinfo, &k, &b);
+	const HighfreqSet *excl = NULL;
 
-	GinSettings(fcinfo, &k, &b);
-	if (k != kmersearch_kmer_size || b != kmersearch_occur_bitlen)
+	if (k == kmersearch_kmer_size && b == kmersearch_occur_bitlen)
+		excl = HighfreqForSession(get_func_namespace(fcinfo->flinfo->fn_oid));
+	if (k != kmersearch_kmer_size || b != kmersearch_occur_bitlen ||
+		(index_excl != NULL && !HighfreqSameSet(excl, index_excl)))
 	{
 		/*
 		 * The index's keys answer another question.  The planner leaves such
@@ -206,11 +259,10 @@ kmersearch_gin_extract_query(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(NULL);
 	}
 
-	ScoreCheckExclusion();
 	qp = CacheGetQueryPattern(query, k, b);
 	digest = CacheDigestBytes(VARDATA_ANY(query), VARSIZE_ANY_EXHDR(query));
-	keys = GinKeysOf(qp->kmers, qp->ndistinct, k, b, &nkeys);
-	threshold = CacheGetActualMinScore(digest, qp->nkeys, 0);
+	keys = GinKeysOf(qp->kmers, qp->ndistinct, k, b, excl, &nkeys);
+	threshold = CacheGetActualMinScore(digest, qp->nkeys, qp->nkeys - nkeys);
 
 	/* hashed keys may coincide: keep one entry each, with a multiplicity */
 	extra = palloc(offsetof(GinQueryExtra, mult) + Max(nkeys, 1) * sizeof(int32));
@@ -358,10 +410,23 @@ kmersearch_gin_tri_consistent(PG_FUNCTION_ARGS)
 	PG_RETURN_GIN_TERNARY_VALUE(GIN_MAYBE);
 }
 
+/* highfreq_source: empty, or an analysis as highfreq.c writes it */
+static void
+ValidateSource(const char *value)
+{
+	HighfreqId	id;
+
+	if (value != NULL && value[0] != '\0' && !HighfreqParseSource(value, &id))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for highfreq_source: \"%s\"", value),
+				 errdetail("It is written by pg_kmersearch when an index is built with kmersearch.preclude_highfreq_kmer on.")));
+}
+
 /*
  * options(internal): kmer_size and occur_bitlen, defaulting to the session's
- * settings when the index is created; index_meta.c then writes the values
- * into the index definition, so the index keeps them.
+ * settings when the index is created, and highfreq_source; index_meta.c then
+ * writes the values into the index definition, so the index keeps them.
  */
 PG_FUNCTION_INFO_V1(kmersearch_gin_options);
 Datum
@@ -376,6 +441,10 @@ kmersearch_gin_options(PG_FUNCTION_ARGS)
 	add_local_int_reloption(relopts, "occur_bitlen", "occurrence bits the index is built with",
 							kmersearch_occur_bitlen, OCCUR_BITLEN_MIN, OCCUR_BITLEN_MAX,
 							offsetof(KmerGinOptions, occur_bitlen));
+	add_local_string_reloption(relopts, "highfreq_source",
+							   "the high-frequency k-mer analysis the index leaves out",
+							   NULL, ValidateSource, NULL,
+							   offsetof(KmerGinOptions, highfreq_source));
 	PG_RETURN_VOID();
 }
 

@@ -13,7 +13,20 @@ typedef struct KmerGinOptions
 	int32		vl_len_;		/* varlena header (do not touch directly!) */
 	int			kmer_size;
 	int			occur_bitlen;
+	int			highfreq_source;	/* offset of the string; 0: none */
 } KmerGinOptions;
+
+/*
+ * The analysis whose k-mers an index leaves out (highfreq.h's source
+ * string), or NULL for an index with every k-mer.
+ */
+static inline const char *
+GinOptionsSource(const KmerGinOptions *opts)
+{
+	const char *s = opts->highfreq_source ? (const char *) opts + opts->highfreq_source : NULL;
+
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
 
 /* whether (kmer_size, occur_bitlen) keys are exact int8 values */
 #define GIN_KEYS_EXACT(k, b) (2 * (k) + (b) <= 64)
@@ -22,7 +35,7 @@ typedef struct KmerGinOptions
 #define GIN_OPCLASS_DNA2 "kmersearch_dna2_gin_ops"
 #define GIN_OPCLASS_DNA4 "kmersearch_dna4_gin_ops"
 
-extern bool GinOptionsMatchSession(const KmerGinOptions *opts);
+extern bool GinOptionsMatchSession(const KmerGinOptions *opts, Oid extschema);
 extern bool GinIsKmerOpclassName(const char *name);
 extern bool GinIsKmerFamily(Oid opfamily, Oid extschema);
 

@@ -36,11 +36,76 @@
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "access/xact.h"
+#include "catalog/partition.h"
+#include "storage/proc.h"
+
 #include "gin.h"
+#include "highfreq.h"
+#include "index_meta.h"
 #include "kmersearch.h"
+
+/*
+ * While CREATE INDEX builds an index with kmersearch.preclude_highfreq_kmer
+ * on, the analysis it leaves out (chosen at ddl_command_start); written into
+ * the index's options at ddl_command_end.  Forgotten when the transaction or
+ * subtransaction it was set in ends first.
+ */
+static char *build_source = NULL;
+static LocalTransactionId build_lxid = InvalidLocalTransactionId;
+static SubTransactionId build_subid = InvalidSubTransactionId;
+static bool build_callbacks = false;
+
+static void
+ForgetBuildSource(void)
+{
+	if (build_source != NULL)
+		pfree(build_source);
+	build_source = NULL;
+	build_lxid = InvalidLocalTransactionId;
+	build_subid = InvalidSubTransactionId;
+}
+
+static void
+BuildSourceXactCallback(XactEvent event, void *arg)
+{
+	ForgetBuildSource();
+}
+
+static void
+BuildSourceSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
+						   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB && mySubid == build_subid)
+		ForgetBuildSource();
+}
+
+const char *
+MetaBuildSource(void)
+{
+	if (build_source != NULL && build_lxid == MyProc->lxid)
+		return build_source;
+	return NULL;
+}
+
+static void
+SetBuildSource(const char *source)
+{
+	ForgetBuildSource();
+	if (!build_callbacks)
+	{
+		RegisterXactCallback(BuildSourceXactCallback, NULL);
+		RegisterSubXactCallback(BuildSourceSubXactCallback, NULL);
+		build_callbacks = true;
+	}
+	build_source = MemoryContextStrdup(TopMemoryContext, source);
+	build_lxid = MyProc->lxid;
+	build_subid = GetCurrentSubTransactionId();
+}
 
 
 /* Whether key column c of an index uses one of our GIN families. */
@@ -56,7 +121,7 @@ IsKmerGinColumn(Relation index, int c, Oid extschema)
  * unless both are already explicit there.
  */
 static void
-FixIndexOptions(Relation index, int column, const KmerGinOptions *opts)
+FixIndexOptions(Relation index, int column, const KmerGinOptions *opts, const char *source)
 {
 	Relation	attrel;
 	HeapTuple	tup,
@@ -65,7 +130,8 @@ FixIndexOptions(Relation index, int column, const KmerGinOptions *opts)
 	bool		isnull;
 	List	   *defs = NIL;
 	bool		has_k = false,
-				has_b = false;
+				has_b = false,
+				has_s = false;
 	ListCell   *lc;
 	Datum		values[Natts_pg_attribute] = {0};
 	bool		nulls[Natts_pg_attribute] = {false};
@@ -87,8 +153,9 @@ FixIndexOptions(Relation index, int column, const KmerGinOptions *opts)
 
 		has_k |= strcmp(d->defname, "kmer_size") == 0;
 		has_b |= strcmp(d->defname, "occur_bitlen") == 0;
+		has_s |= strcmp(d->defname, "highfreq_source") == 0;
 	}
-	if (has_k && has_b)
+	if (has_k && has_b && (source == NULL || has_s))
 	{
 		heap_freetuple(tup);
 		table_close(attrel, RowExclusiveLock);
@@ -98,6 +165,8 @@ FixIndexOptions(Relation index, int column, const KmerGinOptions *opts)
 		defs = lappend(defs, makeDefElem("kmer_size", (Node *) makeString(psprintf("%d", opts->kmer_size)), -1));
 	if (!has_b)
 		defs = lappend(defs, makeDefElem("occur_bitlen", (Node *) makeString(psprintf("%d", opts->occur_bitlen)), -1));
+	if (source != NULL && !has_s)
+		defs = lappend(defs, makeDefElem("highfreq_source", (Node *) makeString(pstrdup(source)), -1));
 	newopts = transformRelOptions((Datum) 0, defs, NULL, NULL, false, false);
 
 	values[Anum_pg_attribute_attoptions - 1] = newopts;
@@ -117,9 +186,9 @@ FixIndexOptions(Relation index, int column, const KmerGinOptions *opts)
  * defines can run with the owner's rights.  nulls is SPI's: 'n' marks a
  * null parameter.
  */
-static void
-ExecuteAsOwner(Oid extschema, const char *sql, int nargs, Oid *argtypes, Datum *args,
-			   const char *nulls)
+uint64
+MetaExecuteAsOwner(Oid extschema, const char *sql, int nargs, Oid *argtypes, Datum *args,
+				   const char *nulls)
 {
 	Oid			metarel = get_relname_relid("kmersearch_gin_index_meta", extschema);
 	HeapTuple	tup;
@@ -130,10 +199,10 @@ ExecuteAsOwner(Oid extschema, const char *sql, int nargs, Oid *argtypes, Datum *
 	int			rc;
 
 	if (!OidIsValid(metarel))
-		return;
+		return 0;
 	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(metarel));
 	if (!HeapTupleIsValid(tup))
-		return;
+		return 0;
 	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
 	ReleaseSysCache(tup);
 
@@ -148,6 +217,35 @@ ExecuteAsOwner(Oid extschema, const char *sql, int nargs, Oid *argtypes, Datum *
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
 	AtEOXact_GUC(false, save_nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
+	return SPI_processed;
+}
+
+char *
+MetaFilteredIndexes(Oid extschema, Oid table_oid, const char *column)
+{
+	Oid			types[2] = {OIDOID, NAMEOID};
+	Datum		args[2];
+	char	   *result = NULL;
+	bool		isnull;
+	Datum		d;
+	MemoryContext caller = CurrentMemoryContext;
+
+	args[0] = ObjectIdGetDatum(table_oid);
+	args[1] = DirectFunctionCall1(namein, CStringGetDatum(column));
+	SPI_connect();
+	if (SPI_execute_with_args(psprintf("SELECT pg_catalog.string_agg(m.index_oid::pg_catalog.regclass::pg_catalog.text, ', ') "
+									   "FROM %s.kmersearch_gin_index_meta m "
+									   "WHERE m.highfreq_filtered AND m.table_oid OPERATOR(pg_catalog.=) $1 "
+									   "AND m.column_name OPERATOR(pg_catalog.=) $2 "
+									   "AND EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) m.index_oid)",
+									   quote_identifier(get_namespace_name(extschema))),
+							  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read kmersearch_gin_index_meta");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+		result = MemoryContextStrdup(caller, TextDatumGetCString(d));
+	SPI_finish();
+	return result;
 }
 
 /* The planner's row count of a table (0 when never counted). */
@@ -166,11 +264,42 @@ TableRowEstimate(Oid table)
 }
 
 /*
+ * Check the high-frequency analysis an index leaves out: that of its own
+ * table (or of a table it is a partition of), still as it was.  An index
+ * definition with another table's analysis (a restored dump: table OIDs
+ * change) is refused rather than kept with the wrong k-mers.
+ */
+static void
+CheckIndexSource(Oid extschema, Oid indexoid, Oid table, const char *source, int kmer_size,
+				 HighfreqParams *params)
+{
+	HighfreqId	id,
+				found;
+	bool		ok;
+
+	if (!HighfreqParseSource(source, &id))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid highfreq_source \"%s\" for index \"%s\"", source, get_rel_name(indexoid))));
+	ok = id.table_oid == table ||
+		(get_rel_relispartition(table) && list_member_oid(get_partition_ancestors(table), id.table_oid));
+	if (!ok || !HighfreqFindAnalysis(extschema, id.table_oid, id.attnum, &found, params) ||
+		found.analyzed_at != id.analyzed_at || params->kmer_size != kmer_size)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("index \"%s\" names a high-frequency k-mer analysis that is not its table's current one",
+						get_rel_name(indexoid)),
+				 errdetail("highfreq_source is \"%s\".", source),
+				 errhint("Run kmersearch_perform_highfreq_analysis() on the table, then create the index "
+						 "without highfreq_source and with kmersearch.preclude_highfreq_kmer on.")));
+}
+
+/*
  * Record one index: fix the options of each of its kmersearch columns, and
  * write its metadata rows (for the first such column).
  */
 static void
-RecordIndex(Oid indexoid, Oid extschema)
+RecordIndex(Oid indexoid, Oid extschema, bool created)
 {
 	Relation	index = index_open(indexoid, AccessShareLock);
 	int			column = -1;
@@ -180,23 +309,36 @@ RecordIndex(Oid indexoid, Oid extschema)
 	AttrNumber	attnum;
 	char	   *colname;
 	const char *schema = quote_identifier(get_namespace_name(extschema));
-	Oid			argtypes[5] = {OIDOID, OIDOID, NAMEOID, INT4OID, INT4OID};
-	Datum		args[5];
-	char		nulls[6] = "     ";
+	Oid			argtypes[10] = {OIDOID, OIDOID, NAMEOID, INT4OID, INT4OID, BOOLOID, NAMEOID,
+	FLOAT4OID, INT4OID, INT4OID};
+	Datum		args[10];
+	char		nulls[11] = "          ";
 	int64		reltuples;
+	const char *source = NULL;
+	HighfreqParams params = {0};
+	int64		nhigh = 0;
 
+	table = index->rd_index->indrelid;
 	for (c = 0; c < IndexRelationGetNumberOfKeyAttributes(index); c++)
 	{
 		KmerGinOptions *o;
+		const char *s;
+		const char *write = NULL;
 
 		if (!IsKmerGinColumn(index, c, extschema))
 			continue;
 		o = (KmerGinOptions *) RelationGetIndexAttOptions(index, true)[c];
-		FixIndexOptions(index, c, o);
+		s = GinOptionsSource(o);
+		if (s == NULL && created && MetaBuildSource() != NULL)
+			s = write = MetaBuildSource();
+		if (s != NULL)
+			CheckIndexSource(extschema, indexoid, table, s, o->kmer_size, &params);
+		FixIndexOptions(index, c, o, write);
 		if (column < 0)
 		{
 			column = c;
 			opts = o;
+			source = s ? pstrdup(s) : NULL;
 		}
 	}
 	if (column < 0)
@@ -205,11 +347,20 @@ RecordIndex(Oid indexoid, Oid extschema)
 		return;
 	}
 
-	table = index->rd_index->indrelid;
 	attnum = index->rd_index->indkey.values[column];
 	colname = attnum != 0 ? get_attname(table, attnum, false) : NULL;
 	reltuples = TableRowEstimate(table);
 	index_close(index, AccessShareLock);
+	if (source != NULL)
+	{
+		HighfreqId	id;
+
+		nhigh = HighfreqSetCount(HighfreqForIndex(extschema, source, opts->kmer_size));
+		(void) HighfreqParseSource(source, &id);
+		args[6] = DirectFunctionCall1(namein, CStringGetDatum(get_rel_name(id.table_oid)));
+	}
+	else
+		nulls[6] = 'n';
 
 	args[0] = ObjectIdGetDatum(indexoid);
 	args[1] = ObjectIdGetDatum(table);
@@ -218,31 +369,43 @@ RecordIndex(Oid indexoid, Oid extschema)
 		nulls[2] = 'n';			/* an expression column */
 	args[3] = Int32GetDatum(opts->kmer_size);
 	args[4] = Int32GetDatum(opts->occur_bitlen);
-	ExecuteAsOwner(extschema,
-				   psprintf("INSERT INTO %s.kmersearch_gin_index_meta AS m "
-							"(index_oid, table_oid, column_name, highfreq_filtered, highfreq_source_table, "
-							" kmer_size, occur_bitlen, max_appearance_rate, max_appearance_nrow, created_at) "
-							"VALUES ($1, $2, $3, false, NULL, $4, $5, 0, 0, pg_catalog.now()) "
-							"ON CONFLICT (index_oid) DO UPDATE SET table_oid = EXCLUDED.table_oid, "
-							"column_name = EXCLUDED.column_name, kmer_size = EXCLUDED.kmer_size, "
-							"occur_bitlen = EXCLUDED.occur_bitlen, created_at = EXCLUDED.created_at "
-							"WHERE m.kmer_size OPERATOR(pg_catalog.<>) EXCLUDED.kmer_size "
-							"OR m.occur_bitlen OPERATOR(pg_catalog.<>) EXCLUDED.occur_bitlen "
-							"OR m.table_oid OPERATOR(pg_catalog.<>) EXCLUDED.table_oid", schema),
-				   5, argtypes, args, nulls);
-	ExecuteAsOwner(extschema,
-				   psprintf("INSERT INTO %s.kmersearch_index_info AS i "
-							"(index_oid, table_oid, column_name, kmer_size, occur_bitlen, total_nrow, "
-							" highfreq_kmer_count, max_appearance_rate, max_appearance_nrow, created_at) "
-							"VALUES ($1, $2, $3, $4, $5, %lld, 0, 0, 0, pg_catalog.now()) "
-							"ON CONFLICT (index_oid) DO UPDATE SET table_oid = EXCLUDED.table_oid, "
-							"column_name = EXCLUDED.column_name, kmer_size = EXCLUDED.kmer_size, "
-							"occur_bitlen = EXCLUDED.occur_bitlen, total_nrow = EXCLUDED.total_nrow, created_at = EXCLUDED.created_at "
-							"WHERE i.kmer_size OPERATOR(pg_catalog.<>) EXCLUDED.kmer_size "
-							"OR i.occur_bitlen OPERATOR(pg_catalog.<>) EXCLUDED.occur_bitlen "
-							"OR i.table_oid OPERATOR(pg_catalog.<>) EXCLUDED.table_oid",
-							schema, (long long) reltuples),
-				   5, argtypes, args, nulls);
+	args[5] = BoolGetDatum(source != NULL);
+	args[7] = Float4GetDatum((float4) params.max_appearance_rate);
+	args[8] = Int32GetDatum(params.max_appearance_nrow);
+	args[9] = Int32GetDatum((int32) Min(nhigh, (int64) PG_INT32_MAX));
+	MetaExecuteAsOwner(extschema,
+					   psprintf("INSERT INTO %s.kmersearch_gin_index_meta AS m "
+								"(index_oid, table_oid, column_name, highfreq_filtered, highfreq_source_table, "
+								" kmer_size, occur_bitlen, max_appearance_rate, max_appearance_nrow, created_at) "
+								"VALUES ($1, $2, $3, $6, $7, $4, $5, $8, $9, pg_catalog.now()) "
+								"ON CONFLICT (index_oid) DO UPDATE SET table_oid = EXCLUDED.table_oid, "
+								"column_name = EXCLUDED.column_name, kmer_size = EXCLUDED.kmer_size, "
+								"occur_bitlen = EXCLUDED.occur_bitlen, highfreq_filtered = EXCLUDED.highfreq_filtered, "
+								"highfreq_source_table = EXCLUDED.highfreq_source_table, "
+								"max_appearance_rate = EXCLUDED.max_appearance_rate, "
+								"max_appearance_nrow = EXCLUDED.max_appearance_nrow, created_at = EXCLUDED.created_at "
+								"WHERE m.kmer_size OPERATOR(pg_catalog.<>) EXCLUDED.kmer_size "
+								"OR m.occur_bitlen OPERATOR(pg_catalog.<>) EXCLUDED.occur_bitlen "
+								"OR m.highfreq_filtered OPERATOR(pg_catalog.<>) EXCLUDED.highfreq_filtered "
+								"OR m.table_oid OPERATOR(pg_catalog.<>) EXCLUDED.table_oid", schema),
+					   10, argtypes, args, nulls);
+	MetaExecuteAsOwner(extschema,
+					   psprintf("INSERT INTO %s.kmersearch_index_info AS i "
+								"(index_oid, table_oid, column_name, kmer_size, occur_bitlen, total_nrow, "
+								" highfreq_kmer_count, max_appearance_rate, max_appearance_nrow, created_at) "
+								"VALUES ($1, $2, $3, $4, $5, %lld, $10, $8, $9, pg_catalog.now()) "
+								"ON CONFLICT (index_oid) DO UPDATE SET table_oid = EXCLUDED.table_oid, "
+								"column_name = EXCLUDED.column_name, kmer_size = EXCLUDED.kmer_size, "
+								"occur_bitlen = EXCLUDED.occur_bitlen, total_nrow = EXCLUDED.total_nrow, "
+								"highfreq_kmer_count = EXCLUDED.highfreq_kmer_count, "
+								"max_appearance_rate = EXCLUDED.max_appearance_rate, "
+								"max_appearance_nrow = EXCLUDED.max_appearance_nrow, created_at = EXCLUDED.created_at "
+								"WHERE i.kmer_size OPERATOR(pg_catalog.<>) EXCLUDED.kmer_size "
+								"OR i.occur_bitlen OPERATOR(pg_catalog.<>) EXCLUDED.occur_bitlen "
+								"OR i.highfreq_kmer_count OPERATOR(pg_catalog.<>) EXCLUDED.highfreq_kmer_count "
+								"OR i.table_oid OPERATOR(pg_catalog.<>) EXCLUDED.table_oid",
+								schema, (long long) reltuples),
+					   10, argtypes, args, nulls);
 }
 
 /*
@@ -259,6 +422,7 @@ kmersearch_ddl_command_end(PG_FUNCTION_ARGS)
 {
 	Oid			extschema;
 	List	   *indexes = NIL;
+	List	   *created = NIL;
 	ListCell   *lc;
 	uint64		i;
 	int			save_nestlevel;
@@ -289,7 +453,12 @@ kmersearch_ddl_command_end(PG_FUNCTION_ARGS)
 		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(objid)))
 			continue;
 		if (is_index)
-			indexes = list_concat(indexes, find_all_inheritors(objid, AccessShareLock, NULL));
+		{
+			List	   *these = find_all_inheritors(objid, AccessShareLock, NULL);
+
+			indexes = list_concat(indexes, these);
+			created = list_concat(created, these);
+		}
 		else
 		{
 			List	   *tables = find_all_inheritors(objid, AccessShareLock, NULL);
@@ -306,9 +475,10 @@ kmersearch_ddl_command_end(PG_FUNCTION_ARGS)
 	}
 	indexes = list_concat_unique_oid(NIL, indexes);
 	foreach(lc, indexes)
-		RecordIndex(lfirst_oid(lc), extschema);
+		RecordIndex(lfirst_oid(lc), extschema, list_member_oid(created, lfirst_oid(lc)));
 	SPI_finish();
 	AtEOXact_GUC(false, save_nestlevel);
+	ForgetBuildSource();
 	PG_RETURN_NULL();
 }
 
@@ -330,7 +500,7 @@ kmersearch_sql_drop(PG_FUNCTION_ARGS)
 	schema = quote_identifier(get_namespace_name(extschema));
 
 	SPI_connect();
-	ExecuteAsOwner(extschema,
+	MetaExecuteAsOwner(extschema,
 				   psprintf("WITH d AS (SELECT objid FROM pg_catalog.pg_event_trigger_dropped_objects() "
 							"WHERE classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
 							"AND object_type OPERATOR(pg_catalog.=) 'index'), "
@@ -344,10 +514,18 @@ kmersearch_sql_drop(PG_FUNCTION_ARGS)
 
 /*
  * kmersearch_ddl_command_start(): event trigger at ddl_command_start for
- * CREATE INDEX.  A concurrent build lets other sessions add rows to the new
- * index before ddl_command_end fixes its settings, each with its own
- * defaults; so CREATE INDEX CONCURRENTLY on a dna2/dna4 column with one of
- * our operator classes must give kmer_size and occur_bitlen itself.
+ * CREATE INDEX.
+ *
+ * A concurrent build lets other sessions add rows to the new index before
+ * ddl_command_end fixes its settings, each with its own defaults; so CREATE
+ * INDEX CONCURRENTLY on a dna2/dna4 column with one of our operator classes
+ * must give kmer_size and occur_bitlen (and, to leave high-frequency k-mers
+ * out, highfreq_source) itself.
+ *
+ * With kmersearch.preclude_highfreq_kmer on, an ordinary CREATE INDEX
+ * leaves out the k-mers of the analysis of its table and column: that
+ * analysis must exist and match the session's settings, and is remembered
+ * for the build (MetaBuildSource) and then written into the index's options.
  */
 PG_FUNCTION_INFO_V1(kmersearch_ddl_command_start);
 Datum
@@ -358,6 +536,10 @@ kmersearch_ddl_command_start(PG_FUNCTION_ARGS)
 	Oid			extschema;
 	Oid			relid;
 	ListCell   *lc;
+	Oid			dna2,
+				dna4;
+	int			nours = 0;
+	char	   *source = NULL;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -367,53 +549,95 @@ kmersearch_ddl_command_start(PG_FUNCTION_ARGS)
 	if (!IsA(trigdata->parsetree, IndexStmt))
 		PG_RETURN_NULL();
 	stmt = (IndexStmt *) trigdata->parsetree;
-	if (!stmt->concurrent || stmt->accessMethod == NULL || strcmp(stmt->accessMethod, "gin") != 0)
+	if (stmt->accessMethod == NULL || strcmp(stmt->accessMethod, "gin") != 0)
+		PG_RETURN_NULL();
+	if (!stmt->concurrent && !kmersearch_preclude_highfreq_kmer)
 		PG_RETURN_NULL();
 	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 	if (!OidIsValid(relid))
 		PG_RETURN_NULL();
 	extschema = get_func_namespace(fcinfo->flinfo->fn_oid);
+	dna2 = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("dna2"), ObjectIdGetDatum(extschema));
+	dna4 = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("dna4"), ObjectIdGetDatum(extschema));
 
 	foreach(lc, stmt->indexParams)
 	{
 		IndexElem  *elem = (IndexElem *) lfirst(lc);
 		bool		ours = false;
 		bool		has_k = false,
-					has_b = false;
+					has_b = false,
+					has_s = false;
 		ListCell   *oc;
+		AttrNumber	attnum = InvalidAttrNumber;
 
+		if (elem->name != NULL)
+			attnum = get_attnum(relid, elem->name);
 		if (elem->opclass != NIL)
-		{
 			ours = GinIsKmerOpclassName(strVal(llast(elem->opclass)));
-		}
-		else if (elem->name != NULL)
+		else if (attnum != InvalidAttrNumber)
 		{
-			AttrNumber	attnum = get_attnum(relid, elem->name);
-			Oid			typid = attnum != InvalidAttrNumber ? get_atttype(relid, attnum) : InvalidOid;
+			Oid			typid = get_atttype(relid, attnum);
 
-			ours = OidIsValid(typid) &&
-				(typid == GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
-										  CStringGetDatum("dna2"), ObjectIdGetDatum(extschema)) ||
-				 typid == GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
-										  CStringGetDatum("dna4"), ObjectIdGetDatum(extschema)));
+			ours = OidIsValid(typid) && (typid == dna2 || typid == dna4);
 		}
 		if (!ours)
 			continue;
+		nours++;
 		foreach(oc, elem->opclassopts)
 		{
 			DefElem    *d = (DefElem *) lfirst(oc);
 
 			has_k |= strcmp(d->defname, "kmer_size") == 0;
 			has_b |= strcmp(d->defname, "occur_bitlen") == 0;
+			has_s |= strcmp(d->defname, "highfreq_source") == 0;
 		}
-		if (!has_k || !has_b)
+
+		/* the analysis this column's keys leave out */
+		if (kmersearch_preclude_highfreq_kmer && !has_s)
+		{
+			HighfreqId	id;
+			HighfreqParams params;
+			const char *what;
+
+			if (elem->name == NULL || attnum <= 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("an index on an expression cannot leave out high-frequency k-mers"),
+						 errhint("SET kmersearch.preclude_highfreq_kmer = off.")));
+			what = psprintf("of %s.%s", quote_identifier(get_rel_name(relid)), quote_identifier(elem->name));
+			if (!HighfreqFindAnalysis(extschema, relid, attnum, &id, &params))
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("kmersearch.preclude_highfreq_kmer is on, but there is no high-frequency k-mer analysis %s", what),
+						 errhint("Run SELECT kmersearch_perform_highfreq_analysis('%s', '%s') first, "
+								 "or SET kmersearch.preclude_highfreq_kmer = off.",
+								 get_rel_name(relid), elem->name)));
+			HighfreqCheckParams(&params, what);
+			source = HighfreqSourceString(&id);
+		}
+
+		if (stmt->concurrent && (!has_k || !has_b || (source != NULL && !has_s)))
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("CREATE INDEX CONCURRENTLY on a dna2/dna4 column needs explicit kmer_size and occur_bitlen"),
+					 errmsg("CREATE INDEX CONCURRENTLY on a dna2/dna4 column needs explicit kmer_size and occur_bitlen%s",
+							source ? " and highfreq_source" : ""),
 					 errdetail("While the index is built concurrently, other sessions may add rows to it with their own settings."),
+					 source ?
+					 errhint("Give them with the operator class, for example: USING gin (%s kmersearch_dna4_gin_ops (kmer_size = %d, occur_bitlen = %d, highfreq_source = '%s')).",
+							 elem->name ? quote_identifier(elem->name) : "(...)",
+							 kmersearch_kmer_size, kmersearch_occur_bitlen, source) :
 					 errhint("Give them with the operator class, for example: USING gin (%s kmersearch_dna4_gin_ops (kmer_size = %d, occur_bitlen = %d)).",
 							 elem->name ? quote_identifier(elem->name) : "(...)",
 							 kmersearch_kmer_size, kmersearch_occur_bitlen)));
+	}
+	if (source != NULL)
+	{
+		if (nours > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("an index that leaves out high-frequency k-mers can have only one dna2/dna4 column"),
+					 errhint("Create one index a column, or SET kmersearch.preclude_highfreq_kmer = off.")));
+		SetBuildSource(source);
 	}
 	PG_RETURN_NULL();
 }

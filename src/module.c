@@ -13,6 +13,7 @@
 #include "cache.h"
 #include "cpu.h"
 #include "kmer.h"
+#include "highfreq.h"
 #include "kmersearch.h"
 
 PG_MODULE_MAGIC;
@@ -48,6 +49,13 @@ AssignKeySetting(int newval, void *extra)
 
 static void
 AssignKeySettingBool(bool newval, void *extra)
+{
+	CacheInvalidateAll();
+	ResetPlanCache();
+}
+
+static void
+AssignKeySettingReal(double newval, void *extra)
 {
 	CacheInvalidateAll();
 	ResetPlanCache();
@@ -92,12 +100,12 @@ _PG_init(void)
 							 "A k-mer in more than this fraction of rows is high-frequency.",
 							 NULL,
 							 &kmersearch_max_appearance_rate, 0.5, 0.0, 1.0,
-							 PGC_USERSET, 0, NULL, NULL, NULL);
+							 PGC_USERSET, 0, NULL, AssignKeySettingReal, NULL);
 	DefineCustomIntVariable("kmersearch.max_appearance_nrow",
 							"A k-mer in more than this many rows is high-frequency (0: no limit).",
 							NULL,
 							&kmersearch_max_appearance_nrow, 0, 0, INT_MAX,
-							PGC_USERSET, 0, NULL, NULL, NULL);
+							PGC_USERSET, 0, NULL, AssignKeySetting, NULL);
 	DefineCustomIntVariable("kmersearch.min_score",
 							"Minimum number of shared keys for =%.",
 							NULL,
@@ -158,5 +166,6 @@ _PG_init(void)
 							KMERSEARCH_FORCE_SIMD_MAX,
 							PGC_USERSET, 0, NULL, NULL, NULL);
 
+	HighfreqDefineSettings();
 	MarkGUCPrefixReserved("kmersearch");
 }

@@ -45,7 +45,7 @@ DropMismatchedIndexes(RelOptInfo *rel, Oid extschema)
 			if (!GinIsKmerFamily(index->opfamily[c], extschema))
 				continue;
 			opts = index->opclassoptions ? (KmerGinOptions *) index->opclassoptions[c] : NULL;
-			if (opts == NULL || !GinOptionsMatchSession(opts))
+			if (opts == NULL || !GinOptionsMatchSession(opts, extschema))
 			{
 				rel->indexlist = foreach_delete_current(rel->indexlist, lc);
 				break;
@@ -82,8 +82,7 @@ kmersearch_match_sel(PG_FUNCTION_ARGS)
 	{
 		text	   *query = DatumGetTextPP(((Const *) other)->constvalue);
 
-		if (VARSIZE_ANY_EXHDR(query) >= (Size) kmersearch_kmer_size &&
-			!kmersearch_preclude_highfreq_kmer)
+		if (VARSIZE_ANY_EXHDR(query) >= (Size) kmersearch_kmer_size)
 		{
 			const QueryPattern *qp = CacheGetQueryPattern(query, kmersearch_kmer_size,
 														  kmersearch_occur_bitlen);

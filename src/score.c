@@ -16,9 +16,11 @@
 #include "common/hashfn.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "cache.h"
+#include "highfreq.h"
 #include "kmersearch.h"
 #include "score.h"
 
@@ -166,18 +168,31 @@ ScoreThreshold(int64 nkeys, int64 excluded)
 }
 
 /*
- * High-frequency k-mer exclusion needs an analysis, which this version
- * cannot make yet: searches refuse to run with it on rather than answer
- * without it.  Index and sequential searches both call this.
+ * The pattern without the k-mers of a high-frequency set, in mcxt; its
+ * nkeys stays the query's, *excluded says how many of them were left out.
  */
-void
-ScoreCheckExclusion(void)
+static QueryPattern *
+QueryPatternExclude(const QueryPattern *qp, const HighfreqSet *set, MemoryContext mcxt,
+					int64 *excluded)
 {
-	if (kmersearch_preclude_highfreq_kmer)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("kmersearch.preclude_highfreq_kmer is on, but no high-frequency k-mer analysis is available"),
-				 errhint("SET kmersearch.preclude_highfreq_kmer = off.")));
+	QueryPattern *out = MemoryContextAlloc(mcxt, sizeof(QueryPattern));
+	size_t		i,
+				n = 0;
+
+	*out = *qp;
+	out->kmers = NULL;
+	*excluded = 0;
+	if (qp->ndistinct > 0)
+		out->kmers = MemoryContextAllocHuge(mcxt, qp->ndistinct * sizeof(KmerCount));
+	for (i = 0; i < qp->ndistinct; i++)
+	{
+		if (HighfreqContains(set, qp->kmers[i].kmer))
+			*excluded += qp->kmers[i].count;
+		else
+			out->kmers[n++] = qp->kmers[i];
+	}
+	out->ndistinct = n;
+	return out;
 }
 
 /* The state kept in fn_extra by the score functions and =%. */
@@ -187,6 +202,7 @@ struct ScoreCallState
 	text	   *query;			/* copy of the query text */
 	int			kmer_size;
 	int			occur_bitlen;
+	bool		exclude;		/* rawscore and =%: leave out high-frequency k-mers */
 	uint64		generation;
 	CacheDigest digest;
 	int64		threshold;
@@ -196,10 +212,12 @@ struct ScoreCallState
 /*
  * The scorer for query under the current settings, kept in fn_extra while
  * the query text and the settings stay the same (the common case: one query
- * against many rows).  Also gives the =% threshold.
+ * against many rows).  Also gives the =% threshold.  With exclude, the
+ * session's high-frequency k-mers (if kmersearch.preclude_highfreq_kmer is
+ * on) are left out and the threshold adjusted for them.
  */
 static struct ScoreCallState *
-ScoreCallGet(FmgrInfo *flinfo, text *query)
+ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude)
 {
 	struct ScoreCallState *st = (struct ScoreCallState *) flinfo->fn_extra;
 	size_t		len = VARSIZE_ANY_EXHDR(query);
@@ -208,12 +226,11 @@ ScoreCallGet(FmgrInfo *flinfo, text *query)
 	if (st != NULL &&
 		st->kmer_size == kmersearch_kmer_size &&
 		st->occur_bitlen == kmersearch_occur_bitlen &&
+		st->exclude == exclude &&
 		st->generation == CacheGeneration() &&
 		VARSIZE_ANY_EXHDR(st->query) == len &&
 		memcmp(VARDATA_ANY(st->query), VARDATA_ANY(query), len) == 0)
 		return st;
-
-	ScoreCheckExclusion();
 
 	/* start afresh in a context of its own under fn_mcxt */
 	if (st != NULL)
@@ -225,8 +242,13 @@ ScoreCallGet(FmgrInfo *flinfo, text *query)
 		MemoryContext cxt = AllocSetContextCreate(flinfo->fn_mcxt, "kmersearch query state",
 												  ALLOCSET_SMALL_SIZES);
 		MemoryContext old;
+		const HighfreqSet *set = exclude ?
+			HighfreqForSession(get_func_namespace(flinfo->fn_oid)) : NULL;
+		int64		excluded = 0;
 
 		qp = CacheGetQueryPattern(query, kmersearch_kmer_size, kmersearch_occur_bitlen);
+		if (set != NULL)
+			qp = QueryPatternExclude(qp, set, cxt, &excluded);
 		old = MemoryContextSwitchTo(cxt);
 		st = palloc(sizeof(*st));
 		st->cxt = cxt;
@@ -235,20 +257,21 @@ ScoreCallGet(FmgrInfo *flinfo, text *query)
 		memcpy(VARDATA(st->query), VARDATA_ANY(query), len);
 		st->kmer_size = kmersearch_kmer_size;
 		st->occur_bitlen = kmersearch_occur_bitlen;
+		st->exclude = exclude;
 		st->generation = CacheGeneration();
 		st->digest = CacheDigestBytes(VARDATA_ANY(query), len);
 		st->scorer = ScorerCreate(qp, cxt);
 		MemoryContextSwitchTo(old);
-		st->threshold = CacheGetActualMinScore(st->digest, qp->nkeys, 0);
+		st->threshold = CacheGetActualMinScore(st->digest, qp->nkeys, excluded);
 		flinfo->fn_extra = st;
 	}
 	return st;
 }
 
 Scorer *
-ScoreCallScorer(FmgrInfo *flinfo, text *query, int64 *threshold)
+ScoreCallScorer(FmgrInfo *flinfo, text *query, bool exclude, int64 *threshold)
 {
-	struct ScoreCallState *st = ScoreCallGet(flinfo, query);
+	struct ScoreCallState *st = ScoreCallGet(flinfo, query, exclude);
 
 	if (threshold)
 		*threshold = st->threshold;
@@ -264,7 +287,7 @@ RawScore(FunctionCallInfo fcinfo, DnaKind kind, int64 *threshold)
 {
 	struct varlena *seq = PG_GETARG_VARLENA_PP(0);
 	text	   *query = PG_GETARG_TEXT_PP(1);
-	struct ScoreCallState *st = ScoreCallGet(fcinfo->flinfo, query);
+	struct ScoreCallState *st = ScoreCallGet(fcinfo->flinfo, query, true);
 	CacheDigest sd = CacheDigestBytes(VARDATA_ANY(seq), VARSIZE_ANY_EXHDR(seq));
 	int64		score;
 
@@ -284,7 +307,7 @@ CorrectedScore(FunctionCallInfo fcinfo, DnaKind kind)
 	struct varlena *seq = PG_GETARG_VARLENA_PP(0);
 	text	   *query = PG_GETARG_TEXT_PP(1);
 
-	return ScorerScore(ScoreCallScorer(fcinfo->flinfo, query, NULL), seq, kind);
+	return ScorerScore(ScoreCallScorer(fcinfo->flinfo, query, false, NULL), seq, kind);
 }
 
 static int32

@@ -34,13 +34,12 @@ extern QueryPattern *QueryPatternBuild(text *query, int kmer_size, int occur_bit
 extern Scorer *ScorerCreate(const QueryPattern *qp, MemoryContext mcxt);
 extern int64 ScorerScore(Scorer *sc, const struct varlena *seq, DnaKind kind);
 extern int64 ScoreThreshold(int64 nkeys, int64 excluded);
-extern void ScoreCheckExclusion(void);
 
 /*
  * Per call site state of the score functions and =% (kept in fn_extra):
  * the scorer of the current query under the current settings.
  */
 typedef struct ScoreCallState ScoreCallState;
-extern Scorer *ScoreCallScorer(FmgrInfo *flinfo, text *query, int64 *threshold);
+extern Scorer *ScoreCallScorer(FmgrInfo *flinfo, text *query, bool exclude, int64 *threshold);
 
 #endif							/* KMERSEARCH_SCORE_H */

@@ -66,4 +66,10 @@ status=0
   --host="$work/sock" --port=5432 --user=postgres --encoding=UTF8 --no-locale \
   --dbname=contrib_regression "$@" || status=$?
 cp "$work/server.log" "$builddir/log-server.log" 2>/dev/null || true
+# parallel work (the high-frequency analysis, parallel scans with =%) must
+# leave no dynamic shared memory behind and no broken parallel operation
+if grep -E 'dynamic shared memory leak|leaked dynamic shared memory|parallel operation|terminated by signal|temporary file leak' "$work/server.log"; then
+  echo "regress.sh: the server log above has warnings of leaked or broken parallel work" >&2
+  status=1
+fi
 exit $status

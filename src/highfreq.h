@@ -1,0 +1,73 @@
+/*
+ * highfreq.h
+ *		High-frequency k-mers: the analysis that finds them, the sets that
+ *		exclude them from keys and scores, and where those sets come from.
+ *
+ * A set is the result of one analysis of one table column: the k-mers found
+ * in more than max_appearance_rate of its rows (or more than
+ * max_appearance_nrow rows).  It is identified by the table, the column and
+ * the time of the analysis, so a set in memory is never mistaken for a
+ * newer analysis of the same column.
+ */
+#ifndef KMERSEARCH_HIGHFREQ_H
+#define KMERSEARCH_HIGHFREQ_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+
+/* Which analysis a set is: one per table column. */
+typedef struct HighfreqId
+{
+	Oid			table_oid;
+	AttrNumber	attnum;
+	TimestampTz analyzed_at;
+} HighfreqId;
+
+/* The parameters an analysis was made with. */
+typedef struct HighfreqParams
+{
+	int			kmer_size;
+	int			occur_bitlen;
+	double		max_appearance_rate;
+	int			max_appearance_nrow;
+} HighfreqParams;
+
+typedef struct HighfreqSet HighfreqSet;
+
+/*
+ * The set the session excludes (kmersearch.preclude_highfreq_kmer), found
+ * through the cache hierarchy: the global cache, the parallel cache, the
+ * tables.  NULL when exclusion is off.  Errors when it is on and no single
+ * analysis fits the session's settings.
+ */
+extern const HighfreqSet *HighfreqForSession(Oid extschema);
+
+/* The set an index was built without (its highfreq_source option). */
+extern const HighfreqSet *HighfreqForIndex(Oid extschema, const char *source, int kmer_size);
+
+extern bool HighfreqContains(const HighfreqSet *set, uint64 kmer);
+extern const HighfreqId *HighfreqSetId(const HighfreqSet *set);
+extern bool HighfreqSameId(const HighfreqId *a, const HighfreqId *b);
+/* whether two sets (either may be NULL) are one analysis */
+extern bool HighfreqSameSet(const HighfreqSet *a, const HighfreqSet *b);
+extern int64 HighfreqSetCount(const HighfreqSet *set);
+
+/* The index option's text for an analysis, and back. */
+extern char *HighfreqSourceString(const HighfreqId *id);
+extern bool HighfreqParseSource(const char *source, HighfreqId *id);
+
+/*
+ * The analysis of a table column if there is one (false otherwise), with
+ * the parameters it was made with.
+ */
+extern bool HighfreqFindAnalysis(Oid extschema, Oid table_oid, AttrNumber attnum,
+								 HighfreqId *id, HighfreqParams *params);
+
+/* Errors (with a hint) unless params are the session's settings. */
+extern void HighfreqCheckParams(const HighfreqParams *params, const char *what);
+
+/* module.c: define the internal settings */
+extern void HighfreqDefineSettings(void);
+
+#endif							/* KMERSEARCH_HIGHFREQ_H */
