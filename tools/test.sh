@@ -11,7 +11,9 @@
 #      installing anything into the system; then test/codec_cross_check.sh
 #      (the kernels under sanitizers, and the arm64 NEON kernels under qemu);
 #   3. make installcheck: the same suite against a running server (a
-#      throwaway cluster that loads the extension from a DESTDIR install);
+#      throwaway cluster that loads the extension from a DESTDIR install),
+#      and the TAP tests (test/t/*.pl, PostgreSQL::Test::Cluster) on that
+#      install: the analysis's parallel workers and cancels;
 #   4. make distcheck: the release tarball builds, passes make check,
 #      installs and uninstalls cleanly.
 # On failure the regression differences are printed.
@@ -32,6 +34,7 @@ mkdir -p "$builddir"
 # test programs (PASS:/FAIL:) and codec_cross_check.sh runs (PASS/FAIL)
 tally() {
   awk '/^(test|ok) .* ok / { p++ } /^(test|not ok) .* FAILED/ { f++ }
+       /^ok [0-9]+ - / { p++ } /^not ok [0-9]+ - / { f++ }
        /^PASS:? / { p++ } /^(FAIL|ERROR):? / { f++ }
        END { printf "%d passed, %d failed\n", p, f }' "$log"
 }
@@ -95,6 +98,10 @@ else
   exit 1
 fi
 ks_stop_cluster
+
+ks_say "TAP tests (test/t, PostgreSQL::Test::Cluster)"
+ks_need_packages libipc-run-perl
+sh "$KS_TOP/test/tap.sh" "$KS_TOP" "$cluster/install" "$KS_PG_BINDIR" "$("$KS_PG_CONFIG" --pgxs | sed 's|/src/makefiles/pgxs.mk$||')" 2>&1 | tee -a "$log"
 
 ks_say "make distcheck"
 make -C "$builddir" distcheck 2>&1 | tee -a "$log"

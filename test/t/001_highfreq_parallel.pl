@@ -1,0 +1,138 @@
+# The high-frequency k-mer analysis really runs in parallel workers, and a
+# cancelled analysis (with workers or without) leaves nothing behind: the
+# previous result intact, no temporary files, no leak warnings.
+#
+# Run by test/tap.sh with KMERSEARCH_DESTDIR set to a DESTDIR install.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $destdir = $ENV{KMERSEARCH_DESTDIR} or die "KMERSEARCH_DESTDIR is not set";
+
+my $node = PostgreSQL::Test::Cluster->new('highfreq');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+extension_destdir = '$destdir'
+max_worker_processes = 8
+max_parallel_workers = 8
+max_parallel_maintenance_workers = 2
+lc_messages = 'C'
+});
+$node->start;
+
+# 30,000 random 1,280-base sequences: enough work to be seen and cancelled
+$node->safe_psql('postgres', q{
+CREATE EXTENSION pg_kmersearch;
+CREATE TABLE big (id integer, seq dna4);
+INSERT INTO big
+SELECT i, translate((SELECT string_agg(md5(i::text || '-' || j::text), '') FROM generate_series(1, 40) AS j),
+                    '0123456789abcdef', 'ACGTACGTACGTACGT')
+  FROM generate_series(1, 30000) AS i;
+});
+
+my $bg = $node->background_psql('postgres', on_error_stop => 0);
+
+# a query in the background session: its output and what it wrote to
+# stderr (progress NOTICEs, errors), which is then cleared
+sub bgq
+{
+	my ($sql) = @_;
+	my $out = $bg->query($sql);
+	my $err = $bg->{stderr};
+	$bg->{stderr} = '';
+	return ($out, $err);
+}
+my ($pid) = bgq('SELECT pg_backend_pid()');
+bgq("SET kmersearch.kmer_size = 16; SET maintenance_work_mem = '8MB'");
+
+sub start_analysis
+{
+	my ($sql) = @_;
+	$bg->query_until(qr/started/, "\\echo started\n$sql;\n");
+}
+
+sub workers_of
+{
+	return $node->safe_psql('postgres',
+		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'parallel worker' AND leader_pid = $pid");
+}
+
+# 1. the workers exist while it runs, and the result says so
+start_analysis("SELECT parallel_workers_used, total_rows FROM kmersearch_perform_highfreq_analysis('big', 'seq')");
+ok($node->poll_query_until('postgres',
+		"SELECT count(*) > 0 FROM pg_stat_activity WHERE backend_type = 'parallel worker' AND leader_pid = $pid"),
+	'parallel workers of the analysing backend appear in pg_stat_activity');
+my ($out, $stderr) = bgq("SELECT 'done'");
+like($out, qr/^2\|30000\ndone$/m, 'the analysis used 2 workers and counted every row');
+
+my $before = $node->safe_psql('postgres',
+	q{SELECT analysis_timestamp, highfreq_kmer_count FROM kmersearch_analysis_status});
+isnt($before, '', 'the analysis was recorded');
+
+sub tmp_files
+{
+	my $dir = $node->data_dir . '/base/pgsql_tmp';
+	return 0 unless -d $dir;
+	opendir(my $dh, $dir) or die "cannot open $dir: $!";
+	my @entries = grep { !/^\.\.?$/ } readdir($dh);
+	closedir($dh);
+	return scalar @entries;
+}
+
+# wait up to a minute for a condition
+sub wait_for
+{
+	my ($cond) = @_;
+	for (my $i = 0; $i < 600; $i++)
+	{
+		return 1 if $cond->();
+		select(undef, undef, undef, 0.1);
+	}
+	return 0;
+}
+
+# 2. cancelled while its workers count: the previous analysis stays
+bgq("SET kmersearch.max_appearance_rate = 0.01");
+start_analysis("SELECT * FROM kmersearch_perform_highfreq_analysis('big', 'seq')");
+$node->poll_query_until('postgres',
+	"SELECT count(*) > 0 FROM pg_stat_activity WHERE backend_type = 'parallel worker' AND leader_pid = $pid")
+  or die "no parallel worker appeared";
+ok(wait_for(sub { tmp_files() > 0 }), 'the workers spill counts to temporary files');
+$node->safe_psql('postgres', "SELECT pg_cancel_backend($pid)");
+($out, $stderr) = bgq("SELECT 'after cancel'");
+like($stderr, qr/canceling statement due to user request/, 'the analysis was cancelled');
+like($out, qr/after cancel/, 'the session is usable after the cancel');
+$node->poll_query_until('postgres',
+	"SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'parallel worker' AND leader_pid = $pid");
+is($node->safe_psql('postgres',
+		q{SELECT analysis_timestamp, highfreq_kmer_count FROM kmersearch_analysis_status}),
+	$before, 'a cancelled analysis (2 workers) left the previous result as it was');
+is(tmp_files(), 0, 'and no temporary files');
+
+# 3. the same without workers (no shared memory segment: the leader cleans up)
+bgq("SET max_parallel_maintenance_workers = 0");
+start_analysis("SELECT * FROM kmersearch_perform_highfreq_analysis('big', 'seq')");
+$node->poll_query_until('postgres',
+	"SELECT count(*) > 0 FROM pg_stat_activity WHERE pid = $pid AND state = 'active' AND query LIKE '%perform_highfreq%'")
+  or die "the analysis did not start";
+ok(wait_for(sub { tmp_files() > 0 }), 'the leader alone spills to temporary files');
+$node->safe_psql('postgres', "SELECT pg_cancel_backend($pid)");
+($out, $stderr) = bgq("SELECT 'after cancel'");
+like($stderr, qr/canceling statement due to user request/, 'the analysis without workers was cancelled');
+like($out, qr/after cancel/, 'the session is usable after the second cancel');
+is($node->safe_psql('postgres',
+		q{SELECT analysis_timestamp, highfreq_kmer_count FROM kmersearch_analysis_status}),
+	$before, 'a cancelled analysis (no worker) left the previous result as it was');
+is(tmp_files(), 0, 'and no temporary files');
+$bg->quit;
+
+# 4. nothing leaked
+$node->stop;
+my $log = slurp_file($node->logfile);
+like($log, qr/canceling statement due to user request/, 'the cancels were seen by the server');
+unlike($log, qr/leak|parallel operation|terminated by signal/i,
+	'no leak, parallel-operation or crash messages in the server log');
+
+done_testing();
