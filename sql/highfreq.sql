@@ -259,6 +259,19 @@ SELECT err(format($$CREATE INDEX hf4_gin ON hf4 USING gin (seq kmersearch_dna4_g
                   'hf2'::regclass::oid, (SELECT (extract(epoch FROM analysis_timestamp - '2000-01-01 UTC') * 1000000)::bigint
                                            FROM kmersearch_highfreq_kmer_meta WHERE table_oid = 'hf2'::regclass)));
 SELECT dropped_analyses FROM kmersearch_undo_highfreq_analysis('hf2', 'seq');
+-- dropping a table or an analysed column forgets its analysis
+SET kmersearch.max_appearance_rate = 0.25;
+SELECT highfreq_kmers_count > 0 AS found FROM kmersearch_perform_highfreq_analysis('hf2', 'seq');
+ALTER TABLE hf4 ADD COLUMN seq2 dna4;
+UPDATE hf4 SET seq2 = seq;
+SELECT highfreq_kmers_count > 0 AS found FROM kmersearch_perform_highfreq_analysis('hf4', 'seq2');
+SELECT table_name, column_name FROM kmersearch_analysis_status ORDER BY 1, 2;
+ALTER TABLE hf4 DROP COLUMN seq2;
+CREATE TABLE hf2_copy AS SELECT * FROM hf2;
+DROP TABLE hf2;
+SELECT count(*) AS analyses_left FROM kmersearch_highfreq_kmer_meta;
+SELECT count(*) AS kmers_left FROM kmersearch_highfreq_kmer;
+ALTER TABLE hf2_copy RENAME TO hf2;
 RESET ALL;
 
 -- a corrupt value met by a parallel worker: its error reaches the client

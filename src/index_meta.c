@@ -482,7 +482,10 @@ kmersearch_ddl_command_end(PG_FUNCTION_ARGS)
 	PG_RETURN_NULL();
 }
 
-/* kmersearch_sql_drop(): event trigger at sql_drop; forgets dropped indexes. */
+/*
+ * kmersearch_sql_drop(): event trigger at sql_drop; forgets dropped
+ * indexes, and the high-frequency analyses of dropped tables and columns.
+ */
 PG_FUNCTION_INFO_V1(kmersearch_sql_drop);
 Datum
 kmersearch_sql_drop(PG_FUNCTION_ARGS)
@@ -504,9 +507,19 @@ kmersearch_sql_drop(PG_FUNCTION_ARGS)
 				   psprintf("WITH d AS (SELECT objid FROM pg_catalog.pg_event_trigger_dropped_objects() "
 							"WHERE classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
 							"AND object_type OPERATOR(pg_catalog.=) 'index'), "
-							"x AS (DELETE FROM %s.kmersearch_gin_index_meta WHERE index_oid IN (SELECT objid FROM d)) "
-							"DELETE FROM %s.kmersearch_index_info WHERE index_oid IN (SELECT objid FROM d)",
-							schema, schema),
+							"x AS (DELETE FROM %s.kmersearch_gin_index_meta WHERE index_oid IN (SELECT objid FROM d)), "
+							"y AS (DELETE FROM %s.kmersearch_index_info WHERE index_oid IN (SELECT objid FROM d)), "
+							/* analyses of dropped tables and columns */
+							"t AS (SELECT objid, objsubid, address_names FROM pg_catalog.pg_event_trigger_dropped_objects() "
+							"WHERE classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+							"AND object_type OPERATOR(pg_catalog.=) ANY ('{table,\"materialized view\",\"table column\",\"materialized view column\"}')), "
+							"z AS (DELETE FROM %s.kmersearch_highfreq_kmer_meta m USING t "
+							"WHERE m.table_oid OPERATOR(pg_catalog.=) t.objid AND (t.objsubid OPERATOR(pg_catalog.=) 0 "
+							"OR m.column_name::pg_catalog.text OPERATOR(pg_catalog.=) t.address_names[3])) "
+							"DELETE FROM %s.kmersearch_highfreq_kmer h USING t "
+							"WHERE h.table_oid OPERATOR(pg_catalog.=) t.objid AND (t.objsubid OPERATOR(pg_catalog.=) 0 "
+							"OR h.column_name::pg_catalog.text OPERATOR(pg_catalog.=) t.address_names[3])",
+							schema, schema, schema, schema),
 				   0, NULL, NULL, NULL);
 	SPI_finish();
 	PG_RETURN_NULL();
