@@ -78,11 +78,31 @@ SET kmersearch.max_appearance_nrow = 9;
 SELECT total_rows, highfreq_kmers_count, max_appearance_rate_used, max_appearance_nrow_used
   FROM kmersearch_perform_highfreq_analysis('hf4'::regclass::oid::text, '2');
 SELECT * FROM compare('hf4', 1.0, 9);
--- a tiny memory budget spills to many runs and merges them to the same result
+-- the smallest memory budget: a large column spills to many runs (more
+-- than are merged at once) and the merged result is the oracle's
+CREATE TABLE hfbig (id integer, seq dna2);
+INSERT INTO hfbig
+SELECT i, rnd(i, 1) || rnd(i, 2) || CASE WHEN i % 4 = 0 THEN 'GATTACAGATTACCAGG' ELSE '' END || rnd(i, 3)
+  FROM generate_series(1, 6000) AS i;
+CREATE TABLE hfbig_oracle AS
+SELECT kmer_code(substr(seq::text, p, 16)) AS kmer, count(DISTINCT id) AS nrow
+  FROM hfbig, generate_series(1, length(seq::text) - 15) AS p GROUP BY 1;
+SELECT count(*) AS distinct_kmers FROM hfbig_oracle;
+SET kmersearch.kmer_size = 16;
+SET kmersearch.max_appearance_nrow = 1000;
 SET maintenance_work_mem = '1MB';
 SET max_parallel_maintenance_workers = 0;
-SELECT highfreq_kmers_count FROM kmersearch_perform_highfreq_analysis('public.hf4', 'seq');
-SELECT * FROM compare('hf4', 1.0, 9);
+SELECT total_rows, highfreq_kmers_count FROM kmersearch_perform_highfreq_analysis('hfbig', 'seq');
+SET max_parallel_maintenance_workers = 2;
+SELECT total_rows, highfreq_kmers_count FROM kmersearch_perform_highfreq_analysis('hfbig', 'seq');
+SELECT (SELECT count(*) FROM hfbig_oracle WHERE nrow > 1000) AS expected,
+       (SELECT count(*) FROM (SELECT kmer FROM hfbig_oracle WHERE nrow > 1000
+                              EXCEPT SELECT * FROM found('hfbig')) x) AS missing,
+       (SELECT count(*) FROM (SELECT * FROM found('hfbig')
+                              EXCEPT SELECT kmer FROM hfbig_oracle WHERE nrow > 1000) x) AS extra;
+DROP TABLE hfbig, hfbig_oracle;
+SET kmersearch.kmer_size = 8;
+SET kmersearch.max_appearance_nrow = 9;
 RESET maintenance_work_mem;
 RESET max_parallel_maintenance_workers;
 -- one analysis a column: re-running replaced the previous one
@@ -110,7 +130,15 @@ SELECT err($$SELECT kmersearch_perform_highfreq_analysis('hf4', 'seq')$$);
 SELECT err($$SELECT kmersearch_undo_highfreq_analysis('hf4', 'seq')$$);
 SELECT err($$SELECT kmersearch_highfreq_kmer_cache_load('hf4', 'seq')$$);
 SELECT err($$INSERT INTO kmersearch_highfreq_kmer VALUES (1, 'x', 1, NULL, now())$$);
+-- nor read the k-mers of a table it may not read
+SELECT err($$SELECT count(*) FROM kmersearch_highfreq_kmer$$);
+SELECT count(*) AS analyses_visible FROM kmersearch_analysis_status;
 RESET ROLE;
+GRANT SELECT ON hf4 TO regress_kmersearch_hf;
+SET ROLE regress_kmersearch_hf;
+SELECT table_name, column_name FROM kmersearch_analysis_status;
+RESET ROLE;
+REVOKE SELECT ON hf4 FROM regress_kmersearch_hf;
 
 -- exclusion in scores: rawscore leaves the set out, correctedscore does not;
 -- =% uses max(1, max(min_score - e, ceil(rate * (n - e))))
@@ -213,6 +241,37 @@ DELETE FROM hf4 WHERE id >= 1000;
 SELECT err($$SELECT kmersearch_perform_highfreq_analysis('hf4', 'seq')$$);
 SELECT err($$SELECT kmersearch_undo_highfreq_analysis('hf4', 'seq')$$);
 
+-- a parallel cache freed in a transaction that rolls back is still there
+BEGIN;
+SELECT kmersearch_parallel_highfreq_kmer_cache_free_all() = (SELECT count(*) FROM excluded) AS freed;
+ROLLBACK;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET parallel_leader_participation = off;
+SET enable_bitmapscan = off;
+SET kmersearch.force_use_parallel_highfreq_kmer_cache = on;
+SELECT coalesce(array_agg(id ORDER BY id), '{}') = (SELECT coalesce(ids, '{}') FROM ex_expected WHERE qid = 2) AS same_rows,
+       count(*) AS nrows
+  FROM hf4 WHERE seq =% (SELECT q FROM queries WHERE qid = 2);
+-- and one loaded in a transaction that rolls back is not
+BEGIN;
+SELECT kmersearch_parallel_highfreq_kmer_cache_free_all() > 0 AS freed;
+COMMIT;
+BEGIN;
+SELECT kmersearch_parallel_highfreq_kmer_cache_load('hf4', 'seq');
+ROLLBACK;
+SELECT err($$SELECT count(*) FROM hf4 WHERE seq =% 'GATTACAGATTACCAGGTTCAAGGCTTGAC'$$);
+SELECT kmersearch_parallel_highfreq_kmer_cache_load('hf4', 'seq');
+SELECT coalesce(array_agg(id ORDER BY id), '{}') = (SELECT coalesce(ids, '{}') FROM ex_expected WHERE qid = 2) AS same_rows,
+       count(*) AS nrows
+  FROM hf4 WHERE seq =% (SELECT q FROM queries WHERE qid = 2);
+RESET kmersearch.force_use_parallel_highfreq_kmer_cache;
+RESET max_parallel_workers_per_gather;
+RESET parallel_leader_participation;
+RESET enable_bitmapscan;
+
 -- caches: load, free, reload, free_all; mismatched settings name each one
 SELECT kmersearch_highfreq_kmer_cache_load('hf4', 'seq');
 SELECT kmersearch_highfreq_kmer_cache_free('hf4', 'seq') = (SELECT count(*) FROM excluded) AS freed_all;
@@ -229,6 +288,13 @@ SELECT kmersearch_highfreq_kmer_cache_load('hf4', 'seq');
 SELECT kmersearch_parallel_highfreq_kmer_cache_load('hf4', 'seq');
 SELECT count(*) FROM hf4 WHERE seq =% 'GATTACAGATTACCAGGTTCAAGGCTTGAC';
 CREATE INDEX hf4_gin9 ON hf4 USING gin (seq);
+-- settings changed after a load: searches say so
+SET kmersearch.kmer_size = 8;
+SET kmersearch.max_appearance_rate = 0.25;
+SELECT kmersearch_highfreq_kmer_cache_load('hf4', 'seq');
+SET kmersearch.kmer_size = 9;
+SELECT count(*) FROM hf4 WHERE seq =% 'GATTACAGATTACCAGGTTCAAGGCTTGAC';
+SELECT kmersearch_highfreq_kmer_cache_free_all() > 0 AS freed;
 \set VERBOSITY terse
 RESET kmersearch.kmer_size;
 SET kmersearch.kmer_size = 8;
@@ -245,6 +311,28 @@ SELECT kmersearch_highfreq_kmer_cache_free_all() > 0 AS freed;
 
 -- undo, once the index is gone
 DROP INDEX hf4_gin;
+-- a global cache whose analysis was replaced is refused, in the leader and
+-- in parallel workers alike
+SELECT kmersearch_highfreq_kmer_cache_load('hf4', 'seq');
+SELECT highfreq_kmers_count > 0 AS found FROM kmersearch_perform_highfreq_analysis('hf4', 'seq');
+SELECT err($$SELECT count(*) FROM hf4 WHERE seq =% 'GATTACAGATTACCAGGTTCAAGGCTTGAC'$$);
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET parallel_leader_participation = off;
+SET enable_bitmapscan = off;
+SELECT err($$SELECT count(*) FROM hf4 WHERE seq =% 'GATTACAGATTACCAGGTTCAAGGCTTGAC'$$);
+RESET max_parallel_workers_per_gather;
+RESET parallel_leader_participation;
+RESET enable_bitmapscan;
+SELECT kmersearch_highfreq_kmer_cache_free_all() > 0 AS freed;
+-- renaming the column keeps its analysis
+ALTER TABLE hf4 RENAME COLUMN seq TO dna;
+SELECT table_name, column_name FROM kmersearch_analysis_status;
+SELECT kmersearch_highfreq_kmer_cache_load('hf4', 'dna');
+SELECT kmersearch_highfreq_kmer_cache_free_all() > 0 AS freed;
+ALTER TABLE hf4 RENAME COLUMN dna TO seq;
 SELECT count(*) AS index_meta_rows FROM kmersearch_gin_index_meta WHERE table_oid = 'hf4'::regclass;
 SELECT dropped_analyses, dropped_highfreq_kmers = (SELECT count(*) FROM excluded) AS all_dropped,
        freed_storage_bytes > 0 AS freed_bytes

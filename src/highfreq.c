@@ -121,10 +121,25 @@ static HighfreqSet *global_set = NULL;
 #define TABLE_SETS_MAX 4
 static HighfreqSet *table_sets[TABLE_SETS_MAX];
 
-/* the parallel cache: created here (leader) or attached (worker) */
-static dsa_area *parallel_area = NULL;
-static HighfreqSet *parallel_set = NULL;
-static char *parallel_attached = NULL;	/* the setting it was attached by */
+/*
+ * Parallel caches this backend created (a leader) or attached to (a
+ * parallel worker), each under the internal setting's value that names it.
+ * The setting is transactional and a cache is not: a leader keeps every
+ * cache the setting may still return to until its transaction ends, then
+ * keeps only the one the setting names (see PCacheXactCallback).
+ */
+typedef struct ParallelCache
+{
+	char	   *setting;
+	dsa_area   *area;
+	HighfreqSet *set;
+} ParallelCache;
+
+#define PCACHE_MAX 8
+static ParallelCache pcaches[PCACHE_MAX];
+static int	npcaches = 0;
+static char *pcache_xact_start = NULL;	/* the setting when this transaction first changed it */
+static bool pcache_callback = false;
 
 static MemoryContext
 HighfreqContext(void)
@@ -225,13 +240,17 @@ ExtRelation(Oid extschema, const char *name)
 	return relid;
 }
 
-/* The snapshot to read the extension's tables with. */
+/*
+ * The snapshot to read the extension's tables with: the latest (what was
+ * committed before a lock was granted, and this transaction's own work),
+ * or in parallel mode the one leader and workers share.
+ */
 static Snapshot
 ReadSnapshot(void)
 {
-	if (ActiveSnapshotSet())
+	if (IsInParallelMode())
 		return GetActiveSnapshot();
-	return GetTransactionSnapshot();
+	return GetLatestSnapshot();
 }
 
 /* An index scan of an extension table by its primary key's first columns. */
@@ -324,6 +343,9 @@ FindSessionAnalyses(Oid extschema, HighfreqId *first, HighfreqParams *params)
 		attnum = get_attnum(id.table_oid, NameStr(column));
 		if (attnum == InvalidAttrNumber)
 			continue;			/* a table or column dropped since */
+		if (pg_attribute_aclcheck(id.table_oid, attnum, GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
+			pg_class_aclcheck(id.table_oid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+			continue;			/* not this user's to read */
 		id.attnum = attnum;
 		if (n++ == 0)
 		{
@@ -456,35 +478,73 @@ ParallelCacheParams(int tranche)
 }
 
 static void
-ParallelCacheRelease(void)
+PCacheDrop(int i)
 {
-	if (parallel_set != NULL)
+	ParallelCache *pc = &pcaches[i];
+
+	if (pc->set->shared != NULL)
 	{
-		if (parallel_set->shared != NULL)
-		{
-			if (IsParallelWorker())
-				dshash_detach(parallel_set->shared);
-			else
-				dshash_destroy(parallel_set->shared);
-		}
-		pfree(parallel_set);
-		parallel_set = NULL;
+		if (IsParallelWorker())
+			dshash_detach(pc->set->shared);
+		else
+			dshash_destroy(pc->set->shared);
 	}
-	if (parallel_area != NULL)
+	dsa_detach(pc->area);
+	pfree(pc->set);
+	pfree(pc->setting);
+	pcaches[i] = pcaches[--npcaches];
+}
+
+static ParallelCache *
+PCacheFind(const char *setting)
+{
+	int			i;
+
+	for (i = 0; i < npcaches; i++)
+		if (strcmp(pcaches[i].setting, setting) == 0)
+			return &pcaches[i];
+	return NULL;
+}
+
+/* At the end of a transaction that changed the setting: keep what it names. */
+static void
+PCacheXactCallback(XactEvent event, void *arg)
+{
+	const char *keep;
+	int			i;
+
+	if (pcache_xact_start == NULL)
+		return;
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PREPARE)
+		keep = parallel_cache_setting ? parallel_cache_setting : "";
+	else if (event == XACT_EVENT_ABORT)
+		keep = pcache_xact_start;
+	else
+		return;
+	for (i = npcaches - 1; i >= 0; i--)
+		if (strcmp(pcaches[i].setting, keep) != 0)
+			PCacheDrop(i);
+	pfree(pcache_xact_start);
+	pcache_xact_start = NULL;
+}
+
+/* Before this transaction changes the setting: remember what it was. */
+static void
+PCacheTouch(void)
+{
+	if (!pcache_callback)
 	{
-		dsa_detach(parallel_area);
-		parallel_area = NULL;
+		RegisterXactCallback(PCacheXactCallback, NULL);
+		pcache_callback = true;
 	}
-	if (parallel_attached != NULL)
-	{
-		pfree(parallel_attached);
-		parallel_attached = NULL;
-	}
+	if (pcache_xact_start == NULL)
+		pcache_xact_start = MemoryContextStrdup(HighfreqContext(),
+												parallel_cache_setting ? parallel_cache_setting : "");
 }
 
 /*
- * The parallel cache named by the internal setting: this backend's own, or
- * (in a parallel worker) its leader's, attached on first use.
+ * The parallel cache the internal setting names: one this backend created,
+ * or (in a parallel worker) its leader's, attached on first use.
  */
 static const HighfreqSet *
 ParallelCacheSet(void)
@@ -499,35 +559,40 @@ ParallelCacheSet(void)
 	HighfreqSet *set;
 	dshash_parameters params;
 	MemoryContext old;
+	ParallelCache *pc;
 
 	if (parallel_cache_setting == NULL || parallel_cache_setting[0] == '\0')
 		return NULL;
-	if (parallel_attached != NULL && strcmp(parallel_attached, parallel_cache_setting) == 0)
-		return parallel_set;
+	pc = PCacheFind(parallel_cache_setting);
+	if (pc != NULL)
+		return pc->set;
 	if (sscanf(parallel_cache_setting, "%u:%llu:%u:%u.%d.%lld:%lld", &dsah, &tabh, &tranche,
-			   &oid, &attnum, &ts, &count) != 7)
+			   &oid, &attnum, &ts, &count) != 7 || !IsParallelWorker())
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value \"%s\" for %s", parallel_cache_setting, PARALLEL_CACHE_GUC)));
-	if (!IsParallelWorker())
-		return NULL;			/* the leader's own cache was freed: stale setting */
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the parallel high-frequency k-mer cache is not loaded in this session"),
+				 errdetail("%s is \"%s\".", PARALLEL_CACHE_GUC, parallel_cache_setting),
+				 errhint("Call kmersearch_parallel_highfreq_kmer_cache_load(table, column).")));
 
-	/* a parallel worker: attach to the leader's cache */
-	ParallelCacheRelease();
+	/* a parallel worker: attach to the leader's cache, the only one it needs */
+	while (npcaches > 0)
+		PCacheDrop(npcaches - 1);
 	old = MemoryContextSwitchTo(HighfreqContext());
-	parallel_area = dsa_attach((dsa_handle) dsah);
-	dsa_pin_mapping(parallel_area);
+	pc = &pcaches[npcaches];
+	pc->area = dsa_attach((dsa_handle) dsah);
+	dsa_pin_mapping(pc->area);
 	params = ParallelCacheParams((int) tranche);
 	set = palloc0(sizeof(HighfreqSet));
-	set->shared = dshash_attach(parallel_area, &params, (dshash_table_handle) tabh, NULL);
+	set->shared = dshash_attach(pc->area, &params, (dshash_table_handle) tabh, NULL);
 	set->id.table_oid = oid;
 	set->id.attnum = (AttrNumber) attnum;
 	set->id.analyzed_at = (TimestampTz) ts;
 	set->count = count;
-	parallel_set = set;
-	parallel_attached = pstrdup(parallel_cache_setting);
+	pc->set = set;
+	pc->setting = pstrdup(parallel_cache_setting);
+	npcaches++;
 	MemoryContextSwitchTo(old);
-	return parallel_set;
+	return set;
 }
 
 static void
@@ -542,6 +607,26 @@ static const char *
 GlobalCacheString(const HighfreqSet *set)
 {
 	return HighfreqSourceString(&set->id);
+}
+
+/*
+ * Errors unless the analysis a cache holds is still its column's current
+ * one, made with the session's settings; returns its parameters.
+ */
+static HighfreqParams
+CheckCacheCurrent(Oid extschema, const HighfreqId *id, const char *which)
+{
+	HighfreqId	found;
+	HighfreqParams params;
+
+	if (!HighfreqFindAnalysis(extschema, id->table_oid, id->attnum, &found, &params) ||
+		found.analyzed_at != id->analyzed_at)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the analysis in the %s high-frequency k-mer cache has been replaced or removed", which),
+				 errhint("Load the cache again, or free it.")));
+	HighfreqCheckParams(&params, psprintf("in the %s high-frequency k-mer cache", which));
+	return params;
 }
 
 /*
@@ -569,28 +654,34 @@ HighfreqForSession(Oid extschema)
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("kmersearch.force_use_parallel_highfreq_kmer_cache is on, but no parallel high-frequency k-mer cache is loaded"),
 					 errhint("Call kmersearch_parallel_highfreq_kmer_cache_load(table, column) first.")));
+		CheckCacheCurrent(extschema, &set->id, "parallel");
 		return set;
 	}
 
-	/* the global cache, which a parallel worker reads from the tables */
+	/*
+	 * The global cache: the leader has it in memory, its parallel workers
+	 * read the same analysis from the tables.  Both check first that it is
+	 * still the column's analysis and fits the settings, so that they never
+	 * go different ways.
+	 */
 	if (global_cache_setting != NULL && global_cache_setting[0] != '\0')
 	{
-		if (global_set != NULL && strcmp(GlobalCacheString(global_set), global_cache_setting) == 0)
+		if (!HighfreqParseSource(global_cache_setting, &id))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value \"%s\" for %s", global_cache_setting, GLOBAL_CACHE_GUC)));
+		params = CheckCacheCurrent(extschema, &id, "global");
+		if (global_set != NULL && HighfreqSameId(&global_set->id, &id))
 			return global_set;
-		if (HighfreqParseSource(global_cache_setting, &id) &&
-			HighfreqFindAnalysis(extschema, id.table_oid, id.attnum, &id, &params))
-		{
-			HighfreqId	want;
-
-			(void) HighfreqParseSource(global_cache_setting, &want);
-			if (HighfreqSameId(&want, &id))
-				return TableSet(extschema, &id, &params);
-		}
+		return TableSet(extschema, &id, &params);
 	}
 
 	set = ParallelCacheSet();
 	if (set != NULL)
+	{
+		CheckCacheCurrent(extschema, &set->id, "parallel");
 		return set;
+	}
 
 	n = FindSessionAnalyses(extschema, &id, &params);
 	if (n == 0)
@@ -876,13 +967,30 @@ SpillCounts(AnalysisShared *sh, counttab_hash *tab)
 	counttab_reset(tab);
 }
 
-/* Whether adding one more k-mer may grow the table past the budget. */
-static inline bool
-TableFull(const counttab_hash *tab, Size budget)
+/*
+ * The largest table a budget allows: growing to it from half its size holds
+ * both arrays, and simplehash may still double it once when its probes get
+ * long (three times its size in all); at least 1024 entries.
+ */
+static uint64
+TableMaxSize(Size budget)
 {
-	/* growing doubles the array while the old one is still there */
-	return tab->members + 1 >= tab->grow_threshold &&
-		(Size) tab->size * 3 * sizeof(CountEntry) > budget;
+	uint64		size = 1024;
+
+	while ((size * 2) * 3 * sizeof(CountEntry) <= budget)
+		size *= 2;
+	return size;
+}
+
+/*
+ * Whether to spill before adding a k-mer: the table holds as many k-mers as
+ * its largest size should (3/4 of it, below simplehash's own growth point),
+ * or simplehash grew it past that size.
+ */
+static inline bool
+TableFull(const counttab_hash *tab, uint64 maxsize)
+{
+	return tab->members >= maxsize / 4 * 3 || tab->size > maxsize;
 }
 
 /* One participant's share of the scan: count, spilling when full. */
@@ -896,6 +1004,7 @@ AnalysisParticipate(AnalysisShared *sh, Relation rel, ParallelTableScanDesc psca
 	MemoryContext tabcxt = AllocSetContextCreate(CurrentMemoryContext, "kmersearch analysis counts",
 												 ALLOCSET_DEFAULT_SIZES);
 	counttab_hash *tab = counttab_create(tabcxt, 1024, NULL);
+	uint64		maxsize = TableMaxSize(sh->budget);
 	uint64		pending = 0;
 
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
@@ -924,8 +1033,17 @@ AnalysisParticipate(AnalysisShared *sh, Relation rel, ParallelTableScanDesc psca
 			bool		found;
 			CountEntry *e;
 
-			if (TableFull(tab, sh->budget))
+			if (TableFull(tab, maxsize))
+			{
 				SpillCounts(sh, tab);
+				if (tab->size > maxsize)
+				{
+					/* give back what simplehash took beyond the budget */
+					counttab_destroy(tab);
+					MemoryContextReset(tabcxt);
+					tab = counttab_create(tabcxt, 1024, NULL);
+				}
+			}
 			e = counttab_insert(tab, counts[i].kmer, &found);
 			e->nrow = found ? e->nrow + 1 : 1;
 		}
@@ -994,27 +1112,31 @@ RunCompare(Datum a, Datum b, void *arg)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* runs merged at once: each open run holds a buffer (BLCKSZ) and a file */
+#define MERGE_FANIN 64
+
 /*
- * Merge the runs, adding each k-mer's counts, and write the k-mers over the
- * limits to out (as RunRecords).  Returns how many there are.
+ * Merge runs first .. first + n - 1, adding each k-mer's counts, into out
+ * (as run records): every k-mer, or with final only those over the limits.
+ * Returns how many k-mers it wrote.
  */
 static int64
-MergeRuns(AnalysisShared *sh, uint32 nruns, double rate, int nrow_limit, uint64 total_rows,
-		  BufFile *out)
+MergeGroup(AnalysisShared *sh, uint32 first, uint32 n, BufFile *out, bool final,
+		   double rate, int nrow_limit, uint64 total_rows)
 {
-	RunReader  *readers = palloc0(Max(nruns, 1) * sizeof(RunReader));
-	binaryheap *heap = binaryheap_allocate(Max(nruns, 1), RunCompare, readers);
+	RunReader  *readers = palloc0(Max(n, 1) * sizeof(RunReader));
+	binaryheap *heap = binaryheap_allocate(Max(n, 1), RunCompare, readers);
 	uint32		i;
-	int64		nhigh = 0;
+	int64		nout = 0;
 	uint64		steps = 0;
 	bool		have = false;
 	RunRecord	acc = {0, 0};
 
-	for (i = 0; i < nruns; i++)
+	for (i = 0; i < n; i++)
 	{
 		char		name[MAXPGPATH];
 
-		RunName(name, i);
+		RunName(name, first + i);
 		readers[i].file = BufFileOpenFileSet(&sh->fileset.fs, name, O_RDONLY, false);
 		if (RunNext(&readers[i]))
 			binaryheap_add_unordered(heap, Int32GetDatum((int32) i));
@@ -1031,12 +1153,13 @@ MergeRuns(AnalysisShared *sh, uint32 nruns, double rate, int nrow_limit, uint64 
 		if (have && (!more || r->cur.kmer != acc.kmer))
 		{
 			/* acc is complete */
-			if ((double) acc.nrow / (double) total_rows > rate ||
+			if (!final ||
+				(double) acc.nrow / (double) total_rows > rate ||
 				(nrow_limit > 0 && acc.nrow > (uint32) nrow_limit))
 			{
 				BufFileWrite(out, &acc.kmer, sizeof(uint64));
 				BufFileWrite(out, &acc.nrow, sizeof(uint32));
-				nhigh++;
+				nout++;
 			}
 			have = false;
 		}
@@ -1054,11 +1177,46 @@ MergeRuns(AnalysisShared *sh, uint32 nruns, double rate, int nrow_limit, uint64 
 		else
 			(void) binaryheap_remove_first(heap);
 	}
-	for (i = 0; i < nruns; i++)
+	for (i = 0; i < n; i++)
+	{
+		char		name[MAXPGPATH];
+
 		BufFileClose(readers[i].file);
+		RunName(name, first + i);
+		BufFileDeleteFileSet(&sh->fileset.fs, name, false);
+	}
 	binaryheap_free(heap);
 	pfree(readers);
-	return nhigh;
+	return nout;
+}
+
+/*
+ * Merge all runs and write the k-mers over the limits to out; returns how
+ * many there are.  With more than MERGE_FANIN runs, groups of them are
+ * first merged into new runs, so that memory and open files stay bounded.
+ */
+static int64
+MergeRuns(AnalysisShared *sh, uint32 nruns, double rate, int nrow_limit, uint64 total_rows,
+		  BufFile *out)
+{
+	uint32		lo = 0,
+				hi = nruns;
+
+	while (hi - lo > MERGE_FANIN)
+	{
+		uint32		id = pg_atomic_fetch_add_u32(&sh->nruns, 1);
+		char		name[MAXPGPATH];
+		BufFile    *f;
+
+		Assert(id == hi);
+		RunName(name, id);
+		f = BufFileCreateFileSet(&sh->fileset.fs, name);
+		(void) MergeGroup(sh, lo, MERGE_FANIN, f, false, rate, nrow_limit, total_rows);
+		BufFileClose(f);
+		lo += MERGE_FANIN;
+		hi = id + 1;
+	}
+	return MergeGroup(sh, lo, hi - lo, out, true, rate, nrow_limit, total_rows);
 }
 
 /* ---------------------------------------------------------------- analysis: the function */
@@ -1173,7 +1331,8 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
 				 errmsg("cannot run a high-frequency k-mer analysis during a parallel operation")));
-	ResolveTarget(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), extschema, AccessShareLock, &t);
+	/* self-exclusive, and CREATE INDEX waits: no index is built meanwhile */
+	ResolveTarget(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), extschema, ShareUpdateExclusiveLock, &t);
 	RequireOwner(&t);
 	RefuseIfIndexed(extschema, &t, "replace");
 
@@ -1197,7 +1356,7 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 	sh->kmer_size = kmersearch_kmer_size;
 	sh->kind = t.kind;
 	participants = pcxt->nworkers > 0 ? pcxt->nworkers : 1;
-	sh->budget = Max((Size) maintenance_work_mem * 1024 / participants, (Size) 1024 * 1024);
+	sh->budget = (Size) maintenance_work_mem * 1024 / participants;
 	sh->batch_rows = kmersearch_highfreq_analysis_batch_size;
 	pg_atomic_init_u64(&sh->rows, 0);
 	pg_atomic_init_u32(&sh->nruns, 0);
@@ -1216,7 +1375,7 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 		if (launched == 0)
 		{
 			/* no worker: the leader scans, with the whole budget */
-			sh->budget = Max((Size) maintenance_work_mem * 1024, (Size) 1024 * 1024);
+			sh->budget = (Size) maintenance_work_mem * 1024;
 			AnalysisParticipate(sh, rel, pscan);
 		}
 		else
@@ -1343,7 +1502,7 @@ kmersearch_undo_highfreq_analysis(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	ResolveTarget(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), extschema, AccessShareLock, &t);
+	ResolveTarget(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), extschema, ShareUpdateExclusiveLock, &t);
 	RequireOwner(&t);
 	RefuseIfIndexed(extschema, &t, "undo");
 
@@ -1465,14 +1624,14 @@ kmersearch_highfreq_kmer_cache_free_all(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(GlobalCacheFree());
 }
 
+/* Unset the parallel cache (freed when the transaction commits). */
 static int32
 ParallelCacheFree(void)
 {
-	int32		n = 0;
+	ParallelCache *pc = parallel_cache_setting ? PCacheFind(parallel_cache_setting) : NULL;
+	int32		n = pc ? (int32) pc->set->count : 0;
 
-	if (parallel_set != NULL)
-		n = (int32) parallel_set->count;
-	ParallelCacheRelease();
+	PCacheTouch();
 	SetInternalSetting(PARALLEL_CACHE_GUC, "");
 	SettingsChanged();
 	return n;
@@ -1491,6 +1650,7 @@ kmersearch_parallel_highfreq_kmer_cache_load(PG_FUNCTION_ARGS)
 	dshash_parameters dp;
 	MemoryContext old;
 	HighfreqSet *set;
+	ParallelCache *pc;
 	kmerset_iterator it;
 	KmerSetEntry *e;
 	int64		n = 0;
@@ -1503,20 +1663,28 @@ kmersearch_parallel_highfreq_kmer_cache_load(PG_FUNCTION_ARGS)
 	RequireSelect(&t);
 	TargetAnalysis(extschema, &t, &id, &params);
 	src = TableSet(extschema, &id, &params);
-	(void) ParallelCacheFree();
+	if (npcaches >= PCACHE_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many parallel high-frequency k-mer caches loaded in one transaction"),
+				 errhint("Commit, then load the one to use.")));
+	PCacheTouch();
 
-	/* created by this backend, before any parallel mode; workers attach */
+	/* created by this backend, outside parallel mode; workers attach */
 	tranche = LWLockNewTrancheId();
 	LWLockRegisterTranche(tranche, "kmersearch_highfreq_cache");
 	old = MemoryContextSwitchTo(HighfreqContext());
-	parallel_area = dsa_create(tranche);
-	dsa_pin_mapping(parallel_area);
+	pc = &pcaches[npcaches];
+	pc->area = dsa_create(tranche);
+	dsa_pin_mapping(pc->area);
 	dp = ParallelCacheParams(tranche);
 	set = palloc0(sizeof(HighfreqSet));
 	set->id = id;
 	set->params = params;
-	set->shared = dshash_create(parallel_area, &dp, NULL);
-	parallel_set = set;
+	set->shared = dshash_create(pc->area, &dp, NULL);
+	pc->set = set;
+	pc->setting = pstrdup("(loading)");	/* names no setting until complete */
+	npcaches++;
 	MemoryContextSwitchTo(old);
 
 	kmerset_start_iterate(src->local, &it);
@@ -1531,16 +1699,12 @@ kmersearch_parallel_highfreq_kmer_cache_load(PG_FUNCTION_ARGS)
 		dshash_release_lock(set->shared, pe);
 	}
 	set->count = n;
-	{
-		char	   *setting = psprintf("%u:%llu:%d:%s:%lld", (unsigned int) dsa_get_handle(parallel_area),
-									   (unsigned long long) dshash_get_hash_table_handle(set->shared),
-									   tranche, HighfreqSourceString(&id), (long long) n);
-
-		SetInternalSetting(PARALLEL_CACHE_GUC, setting);
-		old = MemoryContextSwitchTo(HighfreqContext());
-		parallel_attached = pstrdup(setting);
-		MemoryContextSwitchTo(old);
-	}
+	pfree(pc->setting);
+	pc->setting = MemoryContextStrdup(HighfreqContext(),
+									  psprintf("%u:%llu:%d:%s:%lld", (unsigned int) dsa_get_handle(pc->area),
+											   (unsigned long long) dshash_get_hash_table_handle(set->shared),
+											   tranche, HighfreqSourceString(&id), (long long) n));
+	SetInternalSetting(PARALLEL_CACHE_GUC, pc->setting);
 	SettingsChanged();
 	PG_RETURN_BOOL(true);
 }
@@ -1551,9 +1715,11 @@ kmersearch_parallel_highfreq_kmer_cache_free(PG_FUNCTION_ARGS)
 {
 	Oid			extschema = get_func_namespace(fcinfo->flinfo->fn_oid);
 	Target		t;
+	ParallelCache *pc;
 
 	ResolveTarget(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), extschema, AccessShareLock, &t);
-	if (parallel_set == NULL || parallel_set->id.table_oid != t.relid || parallel_set->id.attnum != t.attnum)
+	pc = parallel_cache_setting ? PCacheFind(parallel_cache_setting) : NULL;
+	if (pc == NULL || pc->set->id.table_oid != t.relid || pc->set->id.attnum != t.attnum)
 		PG_RETURN_INT32(0);
 	PG_RETURN_INT32(ParallelCacheFree());
 }

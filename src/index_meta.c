@@ -239,7 +239,7 @@ MetaFilteredIndexes(Oid extschema, Oid table_oid, const char *column)
 									   "AND m.column_name OPERATOR(pg_catalog.=) $2 "
 									   "AND EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) m.index_oid)",
 									   quote_identifier(get_namespace_name(extschema))),
-							  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
+							  2, types, args, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read kmersearch_gin_index_meta");
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (!isnull)
@@ -409,6 +409,46 @@ RecordIndex(Oid indexoid, Oid extschema, bool created)
 }
 
 /*
+ * ALTER TABLE ... RENAME COLUMN: the analyses and index rows of the column
+ * (of the table and the tables that inherit the rename) follow its new name.
+ */
+static void
+RenameColumnMeta(EventTriggerData *trigdata, Oid relid, Oid extschema)
+{
+	RenameStmt *stmt;
+	List	   *rels;
+	ListCell   *lc;
+	const char *schema = quote_identifier(get_namespace_name(extschema));
+	static const char *const tables[] = {
+		"kmersearch_highfreq_kmer", "kmersearch_highfreq_kmer_meta",
+		"kmersearch_gin_index_meta", "kmersearch_index_info"
+	};
+
+	if (!IsA(trigdata->parsetree, RenameStmt))
+		return;
+	stmt = (RenameStmt *) trigdata->parsetree;
+	if (stmt->renameType != OBJECT_COLUMN || stmt->relation == NULL || !OidIsValid(relid))
+		return;
+	rels = stmt->relation->inh ? find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
+	foreach(lc, rels)
+	{
+		Oid			types[3] = {OIDOID, NAMEOID, NAMEOID};
+		Datum		args[3];
+		int			i;
+
+		args[0] = ObjectIdGetDatum(lfirst_oid(lc));
+		args[1] = DirectFunctionCall1(namein, CStringGetDatum(stmt->subname));
+		args[2] = DirectFunctionCall1(namein, CStringGetDatum(stmt->newname));
+		for (i = 0; i < lengthof(tables); i++)
+			MetaExecuteAsOwner(extschema,
+							   psprintf("UPDATE %s.%s SET column_name = $3 "
+										"WHERE table_oid OPERATOR(pg_catalog.=) $1 "
+										"AND column_name OPERATOR(pg_catalog.=) $2", schema, tables[i]),
+							   3, types, args, NULL);
+	}
+}
+
+/*
  * kmersearch_ddl_command_end(): event trigger at ddl_command_end.  The
  * indexes to record are those the command created, and for commands on
  * tables (ALTER TABLE rebuilding indexes, CREATE TABLE ... LIKE, PARTITION
@@ -426,6 +466,8 @@ kmersearch_ddl_command_end(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 	uint64		i;
 	int			save_nestlevel;
+	EventTriggerData *trigdata;
+	Oid			renamed = InvalidOid;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -433,6 +475,12 @@ kmersearch_ddl_command_end(PG_FUNCTION_ARGS)
 				 errmsg("kmersearch_ddl_command_end() must be called as an event trigger")));
 	/* the extension's schema is where this function lives */
 	extschema = get_func_namespace(fcinfo->flinfo->fn_oid);
+	/* a column renamed: its table, as the user's search_path names it */
+	trigdata = (EventTriggerData *) fcinfo->context;
+	if (IsA(trigdata->parsetree, RenameStmt) &&
+		((RenameStmt *) trigdata->parsetree)->renameType == OBJECT_COLUMN &&
+		((RenameStmt *) trigdata->parsetree)->relation != NULL)
+		renamed = RangeVarGetRelid(((RenameStmt *) trigdata->parsetree)->relation, NoLock, true);
 
 	/* nothing the user defines is looked up along the way */
 	save_nestlevel = NewGUCNestLevel();
@@ -474,6 +522,7 @@ kmersearch_ddl_command_end(PG_FUNCTION_ARGS)
 		}
 	}
 	indexes = list_concat_unique_oid(NIL, indexes);
+	RenameColumnMeta(trigdata, renamed, extschema);
 	foreach(lc, indexes)
 		RecordIndex(lfirst_oid(lc), extschema, list_member_oid(created, lfirst_oid(lc)));
 	SPI_finish();
@@ -566,7 +615,11 @@ kmersearch_ddl_command_start(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	if (!stmt->concurrent && !kmersearch_preclude_highfreq_kmer)
 		PG_RETURN_NULL();
-	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	/*
+	 * The lock CREATE INDEX takes anyway, taken now: an analysis being
+	 * replaced commits before the build reads it (and none starts after).
+	 */
+	relid = RangeVarGetRelid(stmt->relation, stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock, true);
 	if (!OidIsValid(relid))
 		PG_RETURN_NULL();
 	extschema = get_func_namespace(fcinfo->flinfo->fn_oid);

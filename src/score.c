@@ -13,8 +13,10 @@
 
 #include <math.h>
 
+#include "access/xact.h"
 #include "common/hashfn.h"
 #include "fmgr.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -203,6 +205,10 @@ struct ScoreCallState
 	int			kmer_size;
 	int			occur_bitlen;
 	bool		exclude;		/* rawscore and =%: leave out high-frequency k-mers */
+	bool		excluding;		/* and a set is left out: */
+	HighfreqId	set_id;			/* this one, */
+	LocalTransactionId lxid;	/* as found in this statement */
+	TimestampTz stmt_start;
 	uint64		generation;
 	CacheDigest digest;
 	int64		threshold;
@@ -230,7 +236,21 @@ ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude)
 		st->generation == CacheGeneration() &&
 		VARSIZE_ANY_EXHDR(st->query) == len &&
 		memcmp(VARDATA_ANY(st->query), VARDATA_ANY(query), len) == 0)
-		return st;
+	{
+		const HighfreqSet *set;
+
+		if (!st->excluding ||
+			(st->lxid == MyProc->lxid && st->stmt_start == GetCurrentStatementStartTimestamp()))
+			return st;
+		/* a new statement: another session may have replaced the analysis */
+		set = HighfreqForSession(get_func_namespace(flinfo->fn_oid));
+		if (set != NULL && HighfreqSameId(HighfreqSetId(set), &st->set_id))
+		{
+			st->lxid = MyProc->lxid;
+			st->stmt_start = GetCurrentStatementStartTimestamp();
+			return st;
+		}
+	}
 
 	/* start afresh in a context of its own under fn_mcxt */
 	if (st != NULL)
@@ -258,8 +278,19 @@ ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude)
 		st->kmer_size = kmersearch_kmer_size;
 		st->occur_bitlen = kmersearch_occur_bitlen;
 		st->exclude = exclude;
+		st->excluding = set != NULL;
+		if (set != NULL)
+			st->set_id = *HighfreqSetId(set);
+		st->lxid = MyProc->lxid;
+		st->stmt_start = GetCurrentStatementStartTimestamp();
 		st->generation = CacheGeneration();
 		st->digest = CacheDigestBytes(VARDATA_ANY(query), len);
+		if (set != NULL)
+		{
+			/* scores cached under this digest are those without this set */
+			st->digest.h1 ^= KmerHash64(((uint64) st->set_id.table_oid << 16) ^ (uint64) st->set_id.attnum);
+			st->digest.h2 ^= KmerHash64((uint64) st->set_id.analyzed_at);
+		}
 		st->scorer = ScorerCreate(qp, cxt);
 		MemoryContextSwitchTo(old);
 		st->threshold = CacheGetActualMinScore(st->digest, qp->nkeys, excluded);
