@@ -139,6 +139,14 @@ SET ROLE regress_kmersearch_hf;
 SELECT table_name, column_name FROM kmersearch_analysis_status;
 RESET ROLE;
 REVOKE SELECT ON hf4 FROM regress_kmersearch_hf;
+-- SELECT on the column alone is enough, for the view as for the functions
+GRANT SELECT (seq) ON hf4 TO regress_kmersearch_hf;
+SET ROLE regress_kmersearch_hf;
+SELECT table_name, column_name FROM kmersearch_analysis_status;
+SELECT kmersearch_highfreq_kmer_cache_load('hf4', 'seq');
+SELECT kmersearch_highfreq_kmer_cache_free_all() > 0 AS freed;
+RESET ROLE;
+REVOKE SELECT (seq) ON hf4 FROM regress_kmersearch_hf;
 
 -- exclusion in scores: rawscore leaves the set out, correctedscore does not;
 -- =% uses max(1, max(min_score - e, ceil(rate * (n - e))))
@@ -333,6 +341,13 @@ SELECT table_name, column_name FROM kmersearch_analysis_status;
 SELECT kmersearch_highfreq_kmer_cache_load('hf4', 'dna');
 SELECT kmersearch_highfreq_kmer_cache_free_all() > 0 AS freed;
 ALTER TABLE hf4 RENAME COLUMN dna TO seq;
+-- a materialized view's too
+CREATE MATERIALIZED VIEW hfmv AS SELECT id, seq FROM hf4;
+SELECT highfreq_kmers_count > 0 AS found FROM kmersearch_perform_highfreq_analysis('hfmv', 'seq');
+ALTER MATERIALIZED VIEW hfmv RENAME COLUMN seq TO dna;
+SELECT table_name, column_name FROM kmersearch_analysis_status WHERE table_name = 'hfmv';
+DROP MATERIALIZED VIEW hfmv;
+SELECT count(*) AS hfmv_analyses FROM kmersearch_analysis_status WHERE table_name = 'hfmv';
 SELECT count(*) AS index_meta_rows FROM kmersearch_gin_index_meta WHERE table_oid = 'hf4'::regclass;
 SELECT dropped_analyses, dropped_highfreq_kmers = (SELECT count(*) FROM excluded) AS all_dropped,
        freed_storage_bytes > 0 AS freed_bytes

@@ -241,28 +241,33 @@ ExtRelation(Oid extschema, const char *name)
 }
 
 /*
- * The snapshot to read the extension's tables with: the latest (what was
- * committed before a lock was granted, and this transaction's own work),
- * or in parallel mode the one leader and workers share.
+ * The snapshot to read the extension's tables with.  Searches read them as
+ * the statement sees the data (the snapshot a leader and its parallel
+ * workers share), so that every plan of a statement finds the same
+ * analysis.  Index builds and index maintenance read the latest state (what
+ * was committed before their lock was granted, and this transaction's own
+ * work): an index must have the analysis that is current.
  */
 static Snapshot
-ReadSnapshot(void)
+ReadSnapshot(bool latest)
 {
-	if (IsInParallelMode())
+	if (latest && !IsInParallelMode())
+		return GetLatestSnapshot();
+	if (ActiveSnapshotSet())
 		return GetActiveSnapshot();
-	return GetLatestSnapshot();
+	return GetTransactionSnapshot();
 }
 
 /* An index scan of an extension table by its primary key's first columns. */
 static SysScanDesc
-BeginTableScan(Relation rel, Oid table_oid, const char *column, int nkeys, ScanKey keys)
+BeginTableScan(Relation rel, Oid table_oid, const char *column, int nkeys, ScanKey keys, bool latest)
 {
 	Oid			pk = RelationGetPrimaryKeyIndex(rel);
 
 	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(table_oid));
 	if (nkeys > 1)
 		ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_NAMEEQ, CStringGetDatum(column));
-	return systable_beginscan(rel, pk, OidIsValid(pk), ReadSnapshot(), nkeys, keys);
+	return systable_beginscan(rel, pk, OidIsValid(pk), ReadSnapshot(latest), nkeys, keys);
 }
 
 /* kmersearch_highfreq_kmer_meta's columns */
@@ -292,7 +297,7 @@ MetaFromTuple(HeapTuple tup, TupleDesc desc, HighfreqId *id, HighfreqParams *par
 
 bool
 HighfreqFindAnalysis(Oid extschema, Oid table_oid, AttrNumber attnum,
-					 HighfreqId *id, HighfreqParams *params)
+					 HighfreqId *id, HighfreqParams *params, bool latest)
 {
 	char	   *column = get_attname(table_oid, attnum, true);
 	Relation	rel;
@@ -304,7 +309,7 @@ HighfreqFindAnalysis(Oid extschema, Oid table_oid, AttrNumber attnum,
 	if (column == NULL)
 		return false;
 	rel = table_open(ExtRelation(extschema, "kmersearch_highfreq_kmer_meta"), AccessShareLock);
-	scan = BeginTableScan(rel, table_oid, column, 2, keys);
+	scan = BeginTableScan(rel, table_oid, column, 2, keys, latest);
 	if (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		MetaFromTuple(tup, RelationGetDescr(rel), id, params, NULL);
@@ -324,7 +329,7 @@ static int
 FindSessionAnalyses(Oid extschema, HighfreqId *first, HighfreqParams *params)
 {
 	Relation	rel = table_open(ExtRelation(extschema, "kmersearch_highfreq_kmer_meta"), AccessShareLock);
-	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, ReadSnapshot(), 0, NULL);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, ReadSnapshot(false), 0, NULL);
 	HeapTuple	tup;
 	int			n = 0;
 
@@ -360,7 +365,7 @@ FindSessionAnalyses(Oid extschema, HighfreqId *first, HighfreqParams *params)
 
 /* Read an analysis's k-mers into a backend set. */
 static HighfreqSet *
-LoadSet(Oid extschema, const HighfreqId *id, const HighfreqParams *params)
+LoadSet(Oid extschema, const HighfreqId *id, const HighfreqParams *params, bool latest)
 {
 	MemoryContext cxt = AllocSetContextCreate(HighfreqContext(), "kmersearch high-frequency k-mer set",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -379,7 +384,7 @@ LoadSet(Oid extschema, const HighfreqId *id, const HighfreqParams *params)
 		set->cxt = cxt;
 		set->local = kmerset_create(cxt, 1024, NULL);
 		rel = table_open(ExtRelation(extschema, "kmersearch_highfreq_kmer"), AccessShareLock);
-		scan = BeginTableScan(rel, id->table_oid, column, 2, keys);
+		scan = BeginTableScan(rel, id->table_oid, column, 2, keys, latest);
 		while (HeapTupleIsValid(tup = systable_getnext(scan)))
 		{
 			bool		isnull;
@@ -406,7 +411,7 @@ LoadSet(Oid extschema, const HighfreqId *id, const HighfreqParams *params)
 
 /* A backend set of an analysis, from the few kept or read afresh. */
 static const HighfreqSet *
-TableSet(Oid extschema, const HighfreqId *id, const HighfreqParams *params)
+TableSet(Oid extschema, const HighfreqId *id, const HighfreqParams *params, bool latest)
 {
 	int			i;
 	HighfreqSet *set;
@@ -416,7 +421,7 @@ TableSet(Oid extschema, const HighfreqId *id, const HighfreqParams *params)
 	for (i = 0; i < TABLE_SETS_MAX; i++)
 		if (table_sets[i] != NULL && HighfreqSameId(&table_sets[i]->id, id))
 			return table_sets[i];
-	set = LoadSet(extschema, id, params);
+	set = LoadSet(extschema, id, params, latest);
 	SetFree(table_sets[TABLE_SETS_MAX - 1]);
 	memmove(&table_sets[1], &table_sets[0], (TABLE_SETS_MAX - 1) * sizeof(HighfreqSet *));
 	table_sets[0] = set;
@@ -440,7 +445,7 @@ HighfreqForIndex(Oid extschema, const char *source, int kmer_size)
 	for (i = 0; i < TABLE_SETS_MAX; i++)
 		if (table_sets[i] != NULL && HighfreqSameId(&table_sets[i]->id, &id))
 			return table_sets[i];
-	if (!HighfreqFindAnalysis(extschema, id.table_oid, id.attnum, &found, &params) ||
+	if (!HighfreqFindAnalysis(extschema, id.table_oid, id.attnum, &found, &params, true) ||
 		found.analyzed_at != id.analyzed_at)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -454,7 +459,7 @@ HighfreqForIndex(Oid extschema, const char *source, int kmer_size)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the high-frequency k-mer analysis of this index was made with kmer_size %d, the index uses %d",
 						params.kmer_size, kmer_size)));
-	return TableSet(extschema, &id, &params);
+	return TableSet(extschema, &id, &params, true);
 }
 
 /* ---------------------------------------------------------------- parallel cache */
@@ -619,7 +624,7 @@ CheckCacheCurrent(Oid extschema, const HighfreqId *id, const char *which)
 	HighfreqId	found;
 	HighfreqParams params;
 
-	if (!HighfreqFindAnalysis(extschema, id->table_oid, id->attnum, &found, &params) ||
+	if (!HighfreqFindAnalysis(extschema, id->table_oid, id->attnum, &found, &params, false) ||
 		found.analyzed_at != id->analyzed_at)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -673,7 +678,7 @@ HighfreqForSession(Oid extschema)
 		params = CheckCacheCurrent(extschema, &id, "global");
 		if (global_set != NULL && HighfreqSameId(&global_set->id, &id))
 			return global_set;
-		return TableSet(extschema, &id, &params);
+		return TableSet(extschema, &id, &params, false);
 	}
 
 	set = ParallelCacheSet();
@@ -697,7 +702,7 @@ HighfreqForSession(Oid extschema)
 				(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
 				 errmsg("%d high-frequency k-mer analyses match the current settings", n),
 				 errhint("Load the one to use with kmersearch_highfreq_kmer_cache_load(table, column).")));
-	return TableSet(extschema, &id, &params);
+	return TableSet(extschema, &id, &params, false);
 }
 
 void
@@ -863,7 +868,7 @@ RequireSelect(const Target *t)
 static void
 RefuseIfIndexed(Oid extschema, const Target *t, const char *action)
 {
-	char	   *names = MetaFilteredIndexes(extschema, t->relid, t->column);
+	char	   *names = MetaFilteredIndexes(extschema, t->relid, t->attnum);
 
 	if (names != NULL)
 		ereport(ERROR,
@@ -1545,7 +1550,7 @@ kmersearch_undo_highfreq_analysis(PG_FUNCTION_ARGS)
 static void
 TargetAnalysis(Oid extschema, const Target *t, HighfreqId *id, HighfreqParams *params)
 {
-	if (!HighfreqFindAnalysis(extschema, t->relid, t->attnum, id, params))
+	if (!HighfreqFindAnalysis(extschema, t->relid, t->attnum, id, params, true))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("no high-frequency k-mer analysis of %s.%s", t->relname, quote_identifier(t->column)),
@@ -1589,7 +1594,7 @@ kmersearch_highfreq_kmer_cache_load(PG_FUNCTION_ARGS)
 	ResolveTarget(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), extschema, AccessShareLock, &t);
 	RequireSelect(&t);
 	TargetAnalysis(extschema, &t, &id, &params);
-	set = LoadSet(extschema, &id, &params);
+	set = LoadSet(extschema, &id, &params, true);
 	(void) GlobalCacheFree();
 	global_set = set;
 	SetInternalSetting(GLOBAL_CACHE_GUC, GlobalCacheString(set));
@@ -1662,7 +1667,7 @@ kmersearch_parallel_highfreq_kmer_cache_load(PG_FUNCTION_ARGS)
 	ResolveTarget(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), extschema, AccessShareLock, &t);
 	RequireSelect(&t);
 	TargetAnalysis(extschema, &t, &id, &params);
-	src = TableSet(extschema, &id, &params);
+	src = TableSet(extschema, &id, &params, true);
 	if (npcaches >= PCACHE_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -1687,17 +1692,27 @@ kmersearch_parallel_highfreq_kmer_cache_load(PG_FUNCTION_ARGS)
 	npcaches++;
 	MemoryContextSwitchTo(old);
 
-	kmerset_start_iterate(src->local, &it);
-	while ((e = kmerset_iterate(src->local, &it)) != NULL)
+	PG_TRY();
 	{
-		bool		found;
-		ParallelCacheEntry *pe;
+		kmerset_start_iterate(src->local, &it);
+		while ((e = kmerset_iterate(src->local, &it)) != NULL)
+		{
+			bool		found;
+			ParallelCacheEntry *pe;
 
-		if ((++n % kmersearch_highfreq_kmer_cache_load_batch_size) == 0)
-			CHECK_FOR_INTERRUPTS();
-		pe = dshash_find_or_insert(set->shared, &e->kmer, &found);
-		dshash_release_lock(set->shared, pe);
+			if ((++n % kmersearch_highfreq_kmer_cache_load_batch_size) == 0)
+				CHECK_FOR_INTERRUPTS();
+			pe = dshash_find_or_insert(set->shared, &e->kmer, &found);
+			dshash_release_lock(set->shared, pe);
+		}
 	}
+	PG_CATCH();
+	{
+		/* a cache half loaded is never used: give it back at once */
+		PCacheDrop(npcaches - 1);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	set->count = n;
 	pfree(pc->setting);
 	pc->setting = MemoryContextStrdup(HighfreqContext(),

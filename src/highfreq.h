@@ -59,10 +59,11 @@ extern bool HighfreqParseSource(const char *source, HighfreqId *id);
 
 /*
  * The analysis of a table column if there is one (false otherwise), with
- * the parameters it was made with.
+ * the parameters it was made with; as the statement sees the tables, or
+ * with latest, as they are now (for index builds).
  */
 extern bool HighfreqFindAnalysis(Oid extschema, Oid table_oid, AttrNumber attnum,
-								 HighfreqId *id, HighfreqParams *params);
+								 HighfreqId *id, HighfreqParams *params, bool latest);
 
 /* Errors (with a hint) unless params are the session's settings. */
 extern void HighfreqCheckParams(const HighfreqParams *params, const char *what);

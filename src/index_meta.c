@@ -27,6 +27,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
+#include "commands/tablecmds.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -220,32 +221,45 @@ MetaExecuteAsOwner(Oid extschema, const char *sql, int nargs, Oid *argtypes, Dat
 	return SPI_processed;
 }
 
+/*
+ * Read from the catalogue, which is always current (under any isolation
+ * level): the indexes of the table whose highfreq_source names this
+ * column's analysis.
+ */
 char *
-MetaFilteredIndexes(Oid extschema, Oid table_oid, const char *column)
+MetaFilteredIndexes(Oid extschema, Oid table_oid, AttrNumber attnum)
 {
-	Oid			types[2] = {OIDOID, NAMEOID};
-	Datum		args[2];
-	char	   *result = NULL;
-	bool		isnull;
-	Datum		d;
-	MemoryContext caller = CurrentMemoryContext;
+	Relation	rel = table_open(table_oid, AccessShareLock);
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	StringInfoData names;
 
-	args[0] = ObjectIdGetDatum(table_oid);
-	args[1] = DirectFunctionCall1(namein, CStringGetDatum(column));
-	SPI_connect();
-	if (SPI_execute_with_args(psprintf("SELECT pg_catalog.string_agg(m.index_oid::pg_catalog.regclass::pg_catalog.text, ', ') "
-									   "FROM %s.kmersearch_gin_index_meta m "
-									   "WHERE m.highfreq_filtered AND m.table_oid OPERATOR(pg_catalog.=) $1 "
-									   "AND m.column_name OPERATOR(pg_catalog.=) $2 "
-									   "AND EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) m.index_oid)",
-									   quote_identifier(get_namespace_name(extschema))),
-							  2, types, args, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read kmersearch_gin_index_meta");
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (!isnull)
-		result = MemoryContextStrdup(caller, TextDatumGetCString(d));
-	SPI_finish();
-	return result;
+	initStringInfo(&names);
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
+		int			c;
+
+		for (c = 0; c < IndexRelationGetNumberOfKeyAttributes(index); c++)
+		{
+			const char *source;
+			HighfreqId	id;
+
+			if (!IsKmerGinColumn(index, c, extschema))
+				continue;
+			source = GinOptionsSource((KmerGinOptions *) RelationGetIndexAttOptions(index, false)[c]);
+			if (source != NULL && HighfreqParseSource(source, &id) &&
+				id.table_oid == table_oid && id.attnum == attnum)
+			{
+				appendStringInfo(&names, "%s%s", names.len ? ", " : "",
+								 quote_identifier(RelationGetRelationName(index)));
+				break;
+			}
+		}
+		index_close(index, AccessShareLock);
+	}
+	table_close(rel, AccessShareLock);
+	return names.len ? names.data : NULL;
 }
 
 /* The planner's row count of a table (0 when never counted). */
@@ -283,7 +297,7 @@ CheckIndexSource(Oid extschema, Oid indexoid, Oid table, const char *source, int
 				 errmsg("invalid highfreq_source \"%s\" for index \"%s\"", source, get_rel_name(indexoid))));
 	ok = id.table_oid == table ||
 		(get_rel_relispartition(table) && list_member_oid(get_partition_ancestors(table), id.table_oid));
-	if (!ok || !HighfreqFindAnalysis(extschema, id.table_oid, id.attnum, &found, params) ||
+	if (!ok || !HighfreqFindAnalysis(extschema, id.table_oid, id.attnum, &found, params, true) ||
 		found.analyzed_at != id.analyzed_at || params->kmer_size != kmer_size)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -619,7 +633,9 @@ kmersearch_ddl_command_start(PG_FUNCTION_ARGS)
 	 * The lock CREATE INDEX takes anyway, taken now: an analysis being
 	 * replaced commits before the build reads it (and none starts after).
 	 */
-	relid = RangeVarGetRelid(stmt->relation, stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock, true);
+	relid = RangeVarGetRelidExtended(stmt->relation,
+									 stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock,
+									 RVR_MISSING_OK, RangeVarCallbackOwnsRelation, NULL);
 	if (!OidIsValid(relid))
 		PG_RETURN_NULL();
 	extschema = get_func_namespace(fcinfo->flinfo->fn_oid);
@@ -671,7 +687,7 @@ kmersearch_ddl_command_start(PG_FUNCTION_ARGS)
 						 errmsg("an index on an expression cannot leave out high-frequency k-mers"),
 						 errhint("SET kmersearch.preclude_highfreq_kmer = off.")));
 			what = psprintf("of %s.%s", quote_identifier(get_rel_name(relid)), quote_identifier(elem->name));
-			if (!HighfreqFindAnalysis(extschema, relid, attnum, &id, &params))
+			if (!HighfreqFindAnalysis(extschema, relid, attnum, &id, &params, true))
 				ereport(ERROR,
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						 errmsg("kmersearch.preclude_highfreq_kmer is on, but there is no high-frequency k-mer analysis %s", what),

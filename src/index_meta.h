@@ -21,6 +21,6 @@ extern uint64 MetaExecuteAsOwner(Oid extschema, const char *sql, int nargs, Oid 
 extern const char *MetaBuildSource(void);
 
 /* The indexes built without the k-mers of a column's analysis, or NULL. */
-extern char *MetaFilteredIndexes(Oid extschema, Oid table_oid, const char *column);
+extern char *MetaFilteredIndexes(Oid extschema, Oid table_oid, AttrNumber attnum);
 
 #endif							/* KMERSEARCH_INDEX_META_H */

@@ -128,7 +128,65 @@ is($node->safe_psql('postgres',
 is(tmp_files(), 0, 'and no temporary files');
 $bg->quit;
 
-# 4. nothing leaked
+# 4. REPEATABLE READ: an index built without the analysis's k-mers after
+# the transaction's snapshot still keeps the analysis from being replaced
+$node->safe_psql('postgres', q{
+CREATE TABLE small (id integer, seq dna4);
+INSERT INTO small
+SELECT i, translate(md5(i::text) || md5((i % 50)::text), '0123456789abcdef', 'ACGTACGTACGTACGT')
+  FROM generate_series(1, 2000) AS i;
+});
+my $settings = "SET kmersearch.kmer_size = 8; SET kmersearch.max_appearance_rate = 0.05;";
+$node->safe_psql('postgres', "$settings SELECT kmersearch_perform_highfreq_analysis('small', 'seq')");
+my $rr = $node->background_psql('postgres', on_error_stop => 0);
+$rr->query("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM small");
+$node->safe_psql('postgres',
+	"$settings SET kmersearch.preclude_highfreq_kmer = on; CREATE INDEX small_gin ON small USING gin (seq)");
+$rr->{stderr} = '';
+$rr->query("$settings SELECT kmersearch_perform_highfreq_analysis('small', 'seq')");
+like($rr->{stderr}, qr/cannot replace the high-frequency k-mer analysis.*\n.*small_gin/,
+	'a snapshot older than the index does not hide it from a re-analysis');
+$rr->{stderr} = '';
+$rr->query("ROLLBACK");
+$node->safe_psql('postgres', "INSERT INTO small VALUES (9999, 'ACGTACGTACGTACGTAAGG')");
+pass('the table still takes rows');
+$node->safe_psql('postgres', "DROP INDEX small_gin; SELECT kmersearch_undo_highfreq_analysis('small', 'seq')");
+
+# 5. in one REPEATABLE READ transaction, parallel and serial plans exclude
+# the same k-mers while another session replaces the analysis: every row
+# has a core that the first analysis finds in all of them; then most rows
+# lose it and the second analysis no longer excludes it
+my $core = 'GATTACAGATTACCAGGTTCAAGGCTTGACCGTAGCTAGC';
+$node->safe_psql('postgres', qq{
+CREATE TABLE small2 (id integer, seq dna4);
+INSERT INTO small2
+SELECT i, '$core' || translate(md5(i::text), '0123456789abcdef', 'ACGTACGTACGTACGT')
+  FROM generate_series(1, 2000) AS i;
+ALTER TABLE small2 SET (parallel_workers = 2);
+});
+$node->safe_psql('postgres', "$settings SELECT kmersearch_perform_highfreq_analysis('small2', 'seq')");
+my $q = "SELECT count(*) FROM small2 WHERE seq =% ('$core' || translate(md5('7'), '0123456789abcdef', 'ACGTACGTACGTACGT'))";
+my $par = "SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; "
+  . "SET min_parallel_table_scan_size = 0; SET parallel_leader_participation = off;";
+$rr->query("$settings SET kmersearch.preclude_highfreq_kmer = on; SET kmersearch.min_shared_ngram_key_rate = 0.3; $par");
+$rr->query("BEGIN ISOLATION LEVEL REPEATABLE READ");
+my $before_par = $rr->query("SET max_parallel_workers_per_gather = 2; $q");
+$node->safe_psql('postgres', q{UPDATE small2 SET seq = translate(md5(id::text) || md5((id + 1)::text), '0123456789abcdef', 'ACGTACGTACGTACGT') WHERE id % 50 <> 0});
+$node->safe_psql('postgres', "$settings SELECT kmersearch_perform_highfreq_analysis('small2', 'seq')");
+my $after_par = $rr->query("SET max_parallel_workers_per_gather = 2; $q");
+my $after_ser = $rr->query("SET max_parallel_workers_per_gather = 0; $q");
+$rr->{stderr} = '';
+$rr->query("COMMIT");
+is($before_par, '1', 'with the core excluded, the query finds its own row');
+is($after_par, $before_par, 'a parallel search keeps the transaction\'s analysis');
+is($after_ser, $before_par, 'a serial search finds the same rows');
+my $now_ser = $rr->query("SET max_parallel_workers_per_gather = 0; $q");
+my $now_par = $rr->query("SET max_parallel_workers_per_gather = 2; $q");
+is($now_par, $now_ser, 'after the transaction, parallel and serial agree on the new analysis');
+isnt($now_ser, $before_par, 'and the new analysis (core no longer excluded) changes the answer');
+$rr->quit;
+
+# 6. nothing leaked
 $node->stop;
 my $log = slurp_file($node->logfile);
 like($log, qr/canceling statement due to user request/, 'the cancels were seen by the server');
