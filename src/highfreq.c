@@ -1326,6 +1326,7 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 	int			nrow_limit = kmersearch_max_appearance_nrow;
 	double		reltuples;
 	TimestampTz now;
+	TimestampTz started;
 	TupleDesc	tupdesc;
 	Datum		values[5];
 	bool		nulls[5] = {false};
@@ -1373,6 +1374,7 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 	shm_toc_insert(pcxt->toc, ANALYSIS_KEY_SCAN, pscan);
 
 	result = BufFileCreateTemp(false);
+	started = GetCurrentTimestamp();
 	PG_TRY();
 	{
 		LaunchParallelWorkers(pcxt);
@@ -1386,6 +1388,10 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 		else
 			WaitForAnalysisWorkers(pcxt, sh, reltuples);
 		total_rows = pg_atomic_read_u64(&sh->rows);
+		if (TimestampDifferenceExceeds(started, GetCurrentTimestamp(), 5000))
+			ereport(NOTICE,
+					(errmsg("high-frequency k-mer analysis: %llu rows counted, merging %u runs of counts",
+							(unsigned long long) total_rows, pg_atomic_read_u32(&sh->nruns))));
 		nhigh = total_rows == 0 ? 0 :
 			MergeRuns(sh, pg_atomic_read_u32(&sh->nruns), rate, nrow_limit, total_rows, result);
 	}
