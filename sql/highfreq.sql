@@ -119,9 +119,32 @@ SELECT err($$SELECT kmersearch_perform_highfreq_analysis('hf4', '7')$$);
 SELECT err($$SELECT kmersearch_perform_highfreq_analysis('hf4', 'id')$$);
 SELECT err($$SELECT kmersearch_perform_highfreq_analysis('hf4', 'ctid')$$);
 SELECT err($$SELECT kmersearch_perform_highfreq_analysis('"unclosed', 'seq')$$);
+-- a partitioned table: every partition is counted
 CREATE TABLE hfp (id integer, seq dna4) PARTITION BY HASH (seq);
-SELECT err($$SELECT kmersearch_perform_highfreq_analysis('hfp', 'seq')$$);
-DROP TABLE hfp;
+CREATE TABLE hfp_0 PARTITION OF hfp FOR VALUES WITH (MODULUS 3, REMAINDER 0);
+CREATE TABLE hfp_1 PARTITION OF hfp FOR VALUES WITH (MODULUS 3, REMAINDER 1);
+CREATE TABLE hfp_2 (seq dna4, id integer);    -- another column order
+ALTER TABLE hfp ATTACH PARTITION hfp_2 FOR VALUES WITH (MODULUS 3, REMAINDER 2);
+INSERT INTO hfp SELECT * FROM hf4;
+SELECT total_rows, highfreq_kmers_count FROM kmersearch_perform_highfreq_analysis('hfp', 'seq');
+SELECT (SELECT count(*) FROM (SELECT * FROM oracle_high('hf4', 1.0, 9) EXCEPT SELECT * FROM found('hfp')) x) AS missing,
+       (SELECT count(*) FROM (SELECT * FROM found('hfp') EXCEPT SELECT * FROM oracle_high('hf4', 1.0, 9)) x) AS extra;
+-- an index on it without those k-mers answers as a scan does
+SET kmersearch.preclude_highfreq_kmer = on;
+CREATE INDEX hfp_gin ON hfp USING gin (seq);
+SELECT count(*) AS partition_indexes FROM kmersearch_gin_index_meta WHERE highfreq_filtered AND highfreq_source_table = 'hfp';
+SELECT kmersearch_highfreq_kmer_cache_load('hfp', 'seq');    -- hf4's analysis matches too
+SET enable_seqscan = off;
+CREATE TABLE hfp_rows AS SELECT id FROM hfp WHERE seq =% (SELECT substr(seq::text, 5, 60) FROM hf4 WHERE id = 2);
+RESET enable_seqscan;
+SET enable_bitmapscan = off;
+SELECT array_agg(h.id ORDER BY h.id) = (SELECT array_agg(id ORDER BY id) FROM hfp_rows) AS same_rows, count(*) AS nrows
+  FROM hfp h WHERE seq =% (SELECT substr(seq::text, 5, 60) FROM hf4 WHERE id = 2);
+RESET enable_bitmapscan;
+SELECT kmersearch_highfreq_kmer_cache_free_all() > 0 AS freed;
+RESET kmersearch.preclude_highfreq_kmer;
+DROP TABLE hfp, hfp_rows;
+SELECT count(*) AS hfp_analyses FROM kmersearch_highfreq_kmer_meta WHERE table_oid NOT IN ('hf4'::regclass);
 -- another user may neither analyse nor undo; without SELECT, no cache load
 CREATE ROLE regress_kmersearch_hf;
 GRANT USAGE ON SCHEMA public TO regress_kmersearch_hf;

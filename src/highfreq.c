@@ -37,6 +37,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -797,12 +798,11 @@ ResolveTarget(text *table, text *column, Oid extschema, LOCKMODE lockmode, Targe
 	t->relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(t->relid)),
 											get_rel_name(t->relid));
 	relkind = get_rel_relkind(t->relid);
-	if (relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW)
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW &&
+		relkind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a table or materialized view", t->relname),
-				 relkind == RELKIND_PARTITIONED_TABLE ?
-				 errhint("Analyse each partition.") : 0));
+				 errmsg("\"%s\" is not a table or materialized view", t->relname)));
 
 	if (AllDigits(cname))
 	{
@@ -917,10 +917,16 @@ typedef struct RunRecord
 
 #define RUN_RECORD_BYTES (sizeof(uint64) + sizeof(uint32))
 
+/*
+ * The analysis's shared state.  The scan covers the table, or every leaf
+ * partition of a partitioned one, one after the other (all participants
+ * share each partition's parallel scan, whose descriptor is under
+ * ANALYSIS_KEY_SCAN + i); the column is found by name in each.
+ */
 typedef struct AnalysisShared
 {
-	Oid			relid;
-	AttrNumber	attnum;
+	NameData	column;
+	int			nleaves;
 	int			kmer_size;
 	DnaKind		kind;
 	Size		budget;			/* bytes of counting table a participant */
@@ -929,6 +935,7 @@ typedef struct AnalysisShared
 	pg_atomic_uint32 nruns;		/* runs written */
 	pg_atomic_uint32 ndone;		/* participants finished */
 	SharedFileSet fileset;
+	Oid			leaves[FLEXIBLE_ARRAY_MEMBER];
 } AnalysisShared;
 
 #define ANALYSIS_KEY_SHARED UINT64CONST(0x4B4D455253450001)
@@ -998,20 +1005,57 @@ TableFull(const counttab_hash *tab, uint64 maxsize)
 	return tab->members >= maxsize / 4 * 3 || tab->size > maxsize;
 }
 
-/* One participant's share of the scan: count, spilling when full. */
-static void
-AnalysisParticipate(AnalysisShared *sh, Relation rel, ParallelTableScanDesc pscan)
+/* A participant's counts: the table, and what bounds it. */
+typedef struct Counter
 {
-	TableScanDesc scan = table_beginscan_parallel(rel, pscan);
-	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "kmersearch analysis row",
-												 ALLOCSET_DEFAULT_SIZES);
-	MemoryContext tabcxt = AllocSetContextCreate(CurrentMemoryContext, "kmersearch analysis counts",
-												 ALLOCSET_DEFAULT_SIZES);
-	counttab_hash *tab = counttab_create(tabcxt, 1024, NULL);
-	uint64		maxsize = TableMaxSize(sh->budget);
-	uint64		pending = 0;
+	AnalysisShared *sh;
+	MemoryContext tabcxt;
+	counttab_hash *tab;
+	uint64		maxsize;
+	uint64		pending;		/* rows not yet added to sh->rows */
+} Counter;
 
+/* Count a row's distinct k-mers, spilling first when the table is full. */
+static void
+CountKmers(Counter *c, const KmerCount *counts, size_t nd)
+{
+	size_t		i;
+
+	for (i = 0; i < nd; i++)
+	{
+		bool		found;
+		CountEntry *e;
+
+		if (TableFull(c->tab, c->maxsize))
+		{
+			SpillCounts(c->sh, c->tab);
+			if (c->tab->size > c->maxsize)
+			{
+				/* give back what simplehash took beyond the budget */
+				counttab_destroy(c->tab);
+				MemoryContextReset(c->tabcxt);
+				c->tab = counttab_create(c->tabcxt, 1024, NULL);
+			}
+		}
+		e = counttab_insert(c->tab, counts[i].kmer, &found);
+		e->nrow = found ? e->nrow + 1 : 1;
+	}
+}
+
+/* This participant's share of one table's (or partition's) parallel scan. */
+static void
+CountLeaf(Counter *c, shm_toc *toc, int leaf, MemoryContext rowcxt)
+{
+	AnalysisShared *sh = c->sh;
+	Relation	rel = table_open(sh->leaves[leaf], AccessShareLock);
+	AttrNumber	attnum = get_attnum(sh->leaves[leaf], NameStr(sh->column));
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+
+	if (attnum == InvalidAttrNumber)
+		elog(ERROR, "column \"%s\" of relation %u disappeared", NameStr(sh->column), sh->leaves[leaf]);
+	scan = table_beginscan_parallel(rel, shm_toc_lookup(toc, ANALYSIS_KEY_SCAN + leaf, false));
+	slot = table_slot_create(rel, NULL);
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
 		bool		isnull;
@@ -1020,12 +1064,11 @@ AnalysisParticipate(AnalysisShared *sh, Relation rel, ParallelTableScanDesc psca
 		uint64	   *kmers;
 		KmerCount  *counts;
 		size_t		n,
-					nd,
-					i;
+					nd;
 		MemoryContext old;
 
 		CHECK_FOR_INTERRUPTS();
-		d = slot_getattr(slot, sh->attnum, &isnull);
+		d = slot_getattr(slot, attnum, &isnull);
 		if (isnull)
 			continue;
 		old = MemoryContextSwitchTo(rowcxt);
@@ -1033,37 +1076,39 @@ AnalysisParticipate(AnalysisShared *sh, Relation rel, ParallelTableScanDesc psca
 		kmers = KmerCollect(DnaData(v), DnaLength(v, sh->kind), sh->kind, sh->kmer_size, &n);
 		counts = KmerCountDistinct(kmers, n, &nd);
 		MemoryContextSwitchTo(old);
-		for (i = 0; i < nd; i++)
-		{
-			bool		found;
-			CountEntry *e;
-
-			if (TableFull(tab, maxsize))
-			{
-				SpillCounts(sh, tab);
-				if (tab->size > maxsize)
-				{
-					/* give back what simplehash took beyond the budget */
-					counttab_destroy(tab);
-					MemoryContextReset(tabcxt);
-					tab = counttab_create(tabcxt, 1024, NULL);
-				}
-			}
-			e = counttab_insert(tab, counts[i].kmer, &found);
-			e->nrow = found ? e->nrow + 1 : 1;
-		}
+		CountKmers(c, counts, nd);
 		MemoryContextReset(rowcxt);
-		if (++pending >= (uint64) sh->batch_rows)
+		if (++c->pending >= (uint64) sh->batch_rows)
 		{
-			pg_atomic_fetch_add_u64(&sh->rows, pending);
-			pending = 0;
+			pg_atomic_fetch_add_u64(&sh->rows, c->pending);
+			c->pending = 0;
 		}
 	}
-	pg_atomic_fetch_add_u64(&sh->rows, pending);
-	SpillCounts(sh, tab);
 	ExecDropSingleTupleTableSlot(slot);
 	table_endscan(scan);
-	MemoryContextDelete(tabcxt);
+	table_close(rel, AccessShareLock);
+}
+
+/* One participant's share of the scans: count, spilling when full. */
+static void
+AnalysisParticipate(AnalysisShared *sh, shm_toc *toc)
+{
+	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "kmersearch analysis row",
+												 ALLOCSET_DEFAULT_SIZES);
+	Counter		c;
+	int			leaf;
+
+	c.sh = sh;
+	c.tabcxt = AllocSetContextCreate(CurrentMemoryContext, "kmersearch analysis counts",
+									 ALLOCSET_DEFAULT_SIZES);
+	c.tab = counttab_create(c.tabcxt, 1024, NULL);
+	c.maxsize = TableMaxSize(sh->budget);
+	c.pending = 0;
+	for (leaf = 0; leaf < sh->nleaves; leaf++)
+		CountLeaf(&c, toc, leaf, rowcxt);
+	pg_atomic_fetch_add_u64(&sh->rows, c.pending);
+	SpillCounts(sh, c.tab);
+	MemoryContextDelete(c.tabcxt);
 	MemoryContextDelete(rowcxt);
 	pg_atomic_fetch_add_u32(&sh->ndone, 1);
 }
@@ -1075,13 +1120,9 @@ void
 kmersearch_analysis_worker(dsm_segment *seg, shm_toc *toc)
 {
 	AnalysisShared *sh = shm_toc_lookup(toc, ANALYSIS_KEY_SHARED, false);
-	ParallelTableScanDesc pscan = shm_toc_lookup(toc, ANALYSIS_KEY_SCAN, false);
-	Relation	rel;
 
 	SharedFileSetAttach(&sh->fileset, seg);
-	rel = table_open(sh->relid, AccessShareLock);
-	AnalysisParticipate(sh, rel, pscan);
-	table_close(rel, AccessShareLock);
+	AnalysisParticipate(sh, toc);
 }
 
 /* ---------------------------------------------------------------- analysis: merging */
@@ -1310,12 +1351,13 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 	Oid			extschema = get_func_namespace(fcinfo->flinfo->fn_oid);
 	const char *schema = quote_identifier(get_namespace_name(extschema));
 	Target		t;
-	Relation	rel;
 	ParallelContext *pcxt;
 	AnalysisShared *sh;
-	ParallelTableScanDesc pscan;
 	Snapshot	snapshot;
-	Size		scansize;
+	List	   *leaves = NIL;
+	ListCell   *lc;
+	int			nleaves;
+	int			i;
 	int			nworkers = max_parallel_maintenance_workers;
 	int			launched;
 	int			participants;
@@ -1342,23 +1384,43 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 	RequireOwner(&t);
 	RefuseIfIndexed(extschema, &t, "replace");
 
-	rel = table_open(t.relid, NoLock);
-	reltuples = rel->rd_rel->reltuples;
+	/* the tables to scan: this one, or the leaf partitions of this one */
+	reltuples = 0;
+	foreach(lc, find_all_inheritors(t.relid, AccessShareLock, NULL))
+	{
+		char		kind = get_rel_relkind(lfirst_oid(lc));
+
+		if (kind != RELKIND_RELATION && kind != RELKIND_MATVIEW)
+			continue;
+		if (lfirst_oid(lc) != t.relid && !get_rel_relispartition(lfirst_oid(lc)))
+			continue;			/* an inheritance child is a table of its own */
+		leaves = lappend_oid(leaves, lfirst_oid(lc));
+	}
+	nleaves = list_length(leaves);
 	snapshot = RegisterSnapshot(GetTransactionSnapshot());
 
-	/* the shared state and the parallel scan */
+	/* the shared state and the parallel scans */
 	EnterParallelMode();
 	pcxt = CreateParallelContext(ModuleLibrary(fcinfo->flinfo->fn_oid), "kmersearch_analysis_worker",
 								 nworkers);
-	scansize = table_parallelscan_estimate(rel, snapshot);
-	shm_toc_estimate_chunk(&pcxt->estimator, sizeof(AnalysisShared));
-	shm_toc_estimate_chunk(&pcxt->estimator, scansize);
-	shm_toc_estimate_keys(&pcxt->estimator, 2);
+	shm_toc_estimate_chunk(&pcxt->estimator, offsetof(AnalysisShared, leaves) + Max(nleaves, 1) * sizeof(Oid));
+	foreach(lc, leaves)
+	{
+		Relation	rel = table_open(lfirst_oid(lc), NoLock);
+
+		shm_toc_estimate_chunk(&pcxt->estimator, table_parallelscan_estimate(rel, snapshot));
+		reltuples += Max(rel->rd_rel->reltuples, 0);
+		table_close(rel, NoLock);
+	}
+	shm_toc_estimate_keys(&pcxt->estimator, 1 + nleaves);
 	InitializeParallelDSM(pcxt);
 
-	sh = shm_toc_allocate(pcxt->toc, sizeof(AnalysisShared));
-	sh->relid = t.relid;
-	sh->attnum = t.attnum;
+	sh = shm_toc_allocate(pcxt->toc, offsetof(AnalysisShared, leaves) + Max(nleaves, 1) * sizeof(Oid));
+	namestrcpy(&sh->column, t.column);
+	sh->nleaves = nleaves;
+	i = 0;
+	foreach(lc, leaves)
+		sh->leaves[i++] = lfirst_oid(lc);
 	sh->kmer_size = kmersearch_kmer_size;
 	sh->kind = t.kind;
 	participants = pcxt->nworkers > 0 ? pcxt->nworkers : 1;
@@ -1369,9 +1431,16 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 	pg_atomic_init_u32(&sh->ndone, 0);
 	SharedFileSetInit(&sh->fileset, pcxt->seg);
 	shm_toc_insert(pcxt->toc, ANALYSIS_KEY_SHARED, sh);
-	pscan = shm_toc_allocate(pcxt->toc, scansize);
-	table_parallelscan_initialize(rel, pscan, snapshot);
-	shm_toc_insert(pcxt->toc, ANALYSIS_KEY_SCAN, pscan);
+	for (i = 0; i < nleaves; i++)
+	{
+		Relation	rel = table_open(sh->leaves[i], NoLock);
+		Size		size = table_parallelscan_estimate(rel, snapshot);
+		ParallelTableScanDesc pscan = shm_toc_allocate(pcxt->toc, size);
+
+		table_parallelscan_initialize(rel, pscan, snapshot);
+		shm_toc_insert(pcxt->toc, ANALYSIS_KEY_SCAN + i, pscan);
+		table_close(rel, NoLock);
+	}
 
 	result = BufFileCreateTemp(false);
 	started = GetCurrentTimestamp();
@@ -1383,7 +1452,7 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 		{
 			/* no worker: the leader scans, with the whole budget */
 			sh->budget = (Size) maintenance_work_mem * 1024;
-			AnalysisParticipate(sh, rel, pscan);
+			AnalysisParticipate(sh, pcxt->toc);
 		}
 		else
 			WaitForAnalysisWorkers(pcxt, sh, reltuples);
@@ -1408,7 +1477,6 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 	DestroyParallelContext(pcxt);
 	ExitParallelMode();
 	UnregisterSnapshot(snapshot);
-	table_close(rel, NoLock);
 
 	/* out of parallel mode: replace the previous result */
 	now = GetCurrentTimestamp();
