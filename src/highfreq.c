@@ -1618,6 +1618,51 @@ kmersearch_undo_highfreq_analysis(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
+/*
+ * kmersearch_move_highfreq_analysis(from_table regclass, to_table regclass)
+ *		returns integer
+ * For kmersearch_partition_table and kmersearch_unpartition_table: the
+ * analyses of one table become another's (the same columns, by name).
+ * Both tables must be the caller's.  Returns the analyses moved.
+ */
+PG_FUNCTION_INFO_V1(kmersearch_move_highfreq_analysis);
+Datum
+kmersearch_move_highfreq_analysis(PG_FUNCTION_ARGS)
+{
+	Oid			extschema = get_func_namespace(fcinfo->flinfo->fn_oid);
+	const char *schema = quote_identifier(get_namespace_name(extschema));
+	Oid			from = PG_GETARG_OID(0);
+	Oid			to = PG_GETARG_OID(1);
+	Oid			types[2] = {OIDOID, OIDOID};
+	Datum		args[2];
+	uint64		n;
+
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(from)) ||
+		!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(to)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation does not exist")));
+	if (!pg_class_ownercheck(from, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(get_rel_relkind(from)), get_rel_name(from));
+	if (!pg_class_ownercheck(to, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(get_rel_relkind(to)), get_rel_name(to));
+	args[0] = ObjectIdGetDatum(from);
+	args[1] = ObjectIdGetDatum(to);
+	SPI_connect();
+	(void) MetaExecuteAsOwner(extschema,
+							  psprintf("UPDATE %s.kmersearch_highfreq_kmer SET table_oid = $2 "
+									   "WHERE table_oid OPERATOR(pg_catalog.=) $1", schema),
+							  2, types, args, NULL);
+	n = MetaExecuteAsOwner(extschema,
+						   psprintf("UPDATE %s.kmersearch_highfreq_kmer_meta SET table_oid = $2 "
+									"WHERE table_oid OPERATOR(pg_catalog.=) $1", schema),
+						   2, types, args, NULL);
+	SPI_finish();
+	CacheInvalidateAll();
+	ResetPlanCache();
+	PG_RETURN_INT32((int32) n);
+}
+
 /* ---------------------------------------------------------------- cache functions */
 
 /* The analysis of a target, checked against the session's settings. */
