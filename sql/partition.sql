@@ -36,6 +36,10 @@ SELECT highfreq_kmers_count > 0 AS found
 SET kmersearch.preclude_highfreq_kmer = on;
 CREATE INDEX "gin idx" ON "My Schema"."Seq ""Table""" USING gin ("Sequence");
 GRANT SELECT ON "My Schema"."Seq ""Table""" TO PUBLIC;
+CREATE ROLE regress_kmersearch_col;
+GRANT UPDATE (name) ON "My Schema"."Seq ""Table""" TO regress_kmersearch_col;
+ALTER TABLE "My Schema"."Seq ""Table""" ALTER COLUMN name SET STATISTICS 500;
+ALTER TABLE "My Schema"."Seq ""Table""" REPLICA IDENTITY FULL;
 
 -- what must survive, as one row of facts
 CREATE FUNCTION facts(OUT kind "char", OUT nrows bigint, OUT content bigint, OUT next_id integer,
@@ -63,7 +67,10 @@ BEGIN
     SELECT concat_ws(' / ', obj_description(rel, 'pg_class'), col_description(rel, 3),
                      obj_description('"My Schema"."name idx"'::regclass, 'pg_class'))
       INTO comments;
-    SELECT c.relacl::text INTO acl FROM pg_class c WHERE c.oid = rel;
+    SELECT c.relacl::text || ' ' || c.relreplident::text || ' ' ||
+           (SELECT string_agg(a.attname || coalesce(a.attacl::text, '') || a.attstattarget, ',' ORDER BY a.attnum)
+              FROM pg_attribute a WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped)
+      INTO acl FROM pg_class c WHERE c.oid = rel;
     SELECT count(*) INTO analyses FROM kmersearch_analysis_status WHERE table_oid = rel;
     SELECT string_agg(t.id::text, ',' ORDER BY t.id) INTO search
       FROM "My Schema"."Seq ""Table""" t
@@ -120,6 +127,14 @@ SELECT count(*) AS partitions FROM pg_inherits WHERE inhparent = '"My Schema"."S
 SELECT kmersearch_unpartition_table('"My Schema"."Seq ""Table"""', 'pg_default');
 RESET kmersearch.preclude_highfreq_kmer;
 
+-- a long name of multibyte characters: partition names are cut by bytes
+CREATE TABLE "ééééééééééééééééééééééééééééééé" (s dna4);
+INSERT INTO "ééééééééééééééééééééééééééééééé" VALUES ('ACGTACGTACGT'), ('TTTTGGGGCCCC');
+SELECT kmersearch_partition_table('"ééééééééééééééééééééééééééééééé"', 3);
+SELECT relname, octet_length(relname) FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
+ WHERE i.inhparent = '"ééééééééééééééééééééééééééééééé"'::regclass ORDER BY 1;
+DROP TABLE "ééééééééééééééééééééééééééééééé";
+
 -- errors, each leaving the table as it was
 CREATE TABLE plain (id integer, note text);
 CREATE TABLE two (a dna2, b dna4);
@@ -134,6 +149,25 @@ SELECT err($$SELECT kmersearch_partition_table('one', NULL)$$);
 SELECT err($$SELECT kmersearch_partition_table('no_such_table', 2)$$);
 SELECT err($$SELECT kmersearch_partition_table('one', 2, 'no_such_tablespace')$$);
 SELECT err($$SELECT kmersearch_unpartition_table('one')$$);
+-- stricter isolation, row level security, views, publications and NOT
+-- VALID checks are refused before anything changes
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT err($$SELECT kmersearch_partition_table('one', 2)$$);
+ROLLBACK;
+ALTER TABLE one ENABLE ROW LEVEL SECURITY;
+SELECT err($$SELECT kmersearch_partition_table('one', 2)$$);
+ALTER TABLE one DISABLE ROW LEVEL SECURITY;
+CREATE VIEW one_view AS SELECT id FROM one;
+SELECT err($$SELECT kmersearch_partition_table('one', 2)$$);
+DROP VIEW one_view;
+ALTER TABLE one ADD CONSTRAINT not_yet CHECK (id < 100) NOT VALID;
+SELECT err($$SELECT kmersearch_partition_table('one', 2)$$);
+ALTER TABLE one DROP CONSTRAINT not_yet;
+SET client_min_messages = error;    -- (wal_level need not be logical here)
+CREATE PUBLICATION one_pub FOR TABLE one;
+RESET client_min_messages;
+SELECT err($$SELECT kmersearch_partition_table('one', 2)$$);
+DROP PUBLICATION one_pub;
 CREATE TABLE referrer (id integer REFERENCES one (id));
 SELECT err($$SELECT kmersearch_partition_table('one', 2)$$);
 CREATE ROLE regress_kmersearch_part;
@@ -149,6 +183,7 @@ SELECT count(*) AS leftovers FROM pg_class WHERE relname LIKE 'kmersearch_conver
 DROP TABLE referrer, plain, two, one, parted, before, partitioned, unpartitioned;
 REVOKE ALL ON SCHEMA public FROM regress_kmersearch_part;
 DROP ROLE regress_kmersearch_part;
-DROP FUNCTION facts;
 DROP SCHEMA "My Schema" CASCADE;
+DROP ROLE regress_kmersearch_col;
+DROP FUNCTION facts;
 RESET ALL;
