@@ -15,7 +15,11 @@
 #      and the TAP tests (test/t/*.pl, PostgreSQL::Test::Cluster) on that
 #      install: the analysis's parallel workers and cancels;
 #   4. make distcheck: the release tarball builds, passes make check,
-#      installs and uninstalls cleanly.
+#      installs and uninstalls cleanly;
+#   5. as root, the packages from that tarball: dpkg-buildpackage (which runs
+#      the suite against the files it installs), lintian without errors,
+#      dpkg -i and the suite against the installed package (then dpkg -r),
+#      and make rpm with a check of the RPM's file list.
 # On failure the regression differences are printed.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -49,6 +53,8 @@ show_diffs() {
 finish() {
   local status=$?
   ks_stop_cluster
+  # never leave the package installed
+  if [ -n "${KS_INSTALLED_DEB:-}" ]; then dpkg -r "$KS_INSTALLED_DEB" >/dev/null 2>&1 || true; fi
   if [ $status -ne 0 ]; then
     show_diffs
     printf '\ntools/test.sh: FAILED (exit %d)\n' "$status"
@@ -105,6 +111,50 @@ sh "$KS_TOP/test/tap.sh" "$KS_TOP" "$cluster/install" "$KS_PG_BINDIR" "$("$KS_PG
 
 ks_say "make distcheck"
 make -C "$builddir" distcheck 2>&1 | tee -a "$log"
+
+# The packages, from the release tarball distcheck made: the .deb (its build
+# runs the suite against the files it installs), lintian, the suite again
+# against the installed package, and the RPM's file list.
+tarball=$(ls "$builddir"/pg_kmersearch-*.tar.gz | head -n 1)
+if ks_is_root; then
+  ks_say "Debian package from $(basename "$tarball"): dpkg-buildpackage, lintian, dpkg -i, installcheck"
+  ks_need_packages debhelper lintian postgresql-all fakeroot
+  pkgdir=$(mktemp -d "${TMPDIR:-/tmp}/pg_kmersearch-deb.XXXXXX")
+  tar -xzf "$tarball" -C "$pkgdir"
+  (cd "$pkgdir"/pg_kmersearch-*/ && dpkg-buildpackage -us -uc -b) 2>&1 | tee -a "$log"
+  lintian --fail-on error --tag-display-limit 0 "$pkgdir"/*.changes 2>&1 \
+    | { grep -v 'running with root privileges' || true; } | tee -a "$log"
+  echo "PASS  lintian: no errors" | tee -a "$log"
+  deb=$(ls "$pkgdir"/postgresql-"$KS_PG_MAJOR"-pg-kmersearch_*.deb)
+  dpkg -i "$deb" >/dev/null
+  KS_INSTALLED_DEB=postgresql-$KS_PG_MAJOR-pg-kmersearch
+  cluster=$(ks_cluster_dir "$builddir/installed")
+  ks_start_cluster "$cluster"
+  make -C "$builddir" installcheck PGHOST="$KS_PGHOST" PGPORT="$KS_PGPORT" PGUSER=postgres 2>&1 | tee -a "$log"
+  ks_stop_cluster
+  dpkg -r "$KS_INSTALLED_DEB" >/dev/null
+  KS_INSTALLED_DEB=
+  rm -rf "$pkgdir"
+
+  ks_say "RPM (make rpm), and its files"
+  ks_need_packages rpm
+  make -C "$builddir" rpm 2>&1 | tee -a "$log"
+  rpmfile=$(ls "$builddir"/pg_kmersearch_"$KS_PG_MAJOR"-*.rpm | head -n 1)
+  files=$(rpm -qlp "$rpmfile" 2>/dev/null)
+  instdir=$(dirname "$("$KS_PG_CONFIG" --bindir)")
+  for f in "$instdir/lib/pg_kmersearch.so" "$instdir/share/extension/pg_kmersearch.control" \
+           "$instdir/share/extension/pg_kmersearch--1.0.sql" "$instdir/doc/extension/pg_kmersearch.en.md" \
+           LICENSE README.md pg_kmersearch.ja.md; do
+    if printf '%s\n' "$files" | grep -q -- "$f\$"; then
+      echo "PASS  rpm $(basename "$rpmfile") has $f" | tee -a "$log"
+    else
+      echo "FAIL  rpm $(basename "$rpmfile") lacks $f" | tee -a "$log"
+      exit 1
+    fi
+  done
+else
+  echo "(packages are built and installed only as root)"
+fi
 
 ks_say "all tests passed"
 printf 'tests: %s\n' "$(tally)"
