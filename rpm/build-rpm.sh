@@ -1,27 +1,59 @@
 #!/bin/sh
-# Build the binary RPM of pg_kmersearch from a "make dist" tarball with
-# rpmbuild, for the PostgreSQL whose pg_config is given: pgmajorversion and
+# Build the binary RPM of pg_kmersearch with rpmbuild, from the release
+# tarball, for the PostgreSQL whose pg_config is used: pgmajorversion and
 # pginstdir come from it (on a PGDG system /usr/pgsql-NN; on Debian, whose
 # rpm package provides rpmbuild, /usr/lib/postgresql/NN), so the spec can be
 # exercised on any machine.  Build dependencies are not checked (--nodeps):
-# they are RPM package names that a Debian machine does not have.
+# they are RPM package names a Debian machine does not have.
 #
-#   usage: rpm/build-rpm.sh TARBALL SPEC [PG_CONFIG] [OUTDIR]
-#   (make rpm runs it with the tarball and spec of the build tree)
+#   usage: rpm/build-rpm.sh [--pg-config FILE] [--outdir DIR]
+#                           [--tarball FILE --spec FILE]
+#
+# Without --tarball it makes one: configure (after autoreconf in a git
+# checkout) and make dist in a temporary build directory, whose configured
+# spec it then uses.  "make rpm" passes the tarball and spec of its own
+# build tree.  The RPM is written to --outdir (default: the current
+# directory).
 set -eu
-tarball=${1:?usage: build-rpm.sh TARBALL SPEC [PG_CONFIG] [OUTDIR]}
-spec=${2:?usage: build-rpm.sh TARBALL SPEC [PG_CONFIG] [OUTDIR]}
-pg_config=${3:-$(command -v pg_config || true)}
-outdir=${4:-.}
-[ -f "$tarball" ] || { echo "build-rpm.sh: no tarball $tarball" >&2; exit 1; }
-[ -f "$spec" ] || { echo "build-rpm.sh: no spec $spec" >&2; exit 1; }
-[ -x "$pg_config" ] || { echo "build-rpm.sh: pg_config not found; give its path" >&2; exit 1; }
+pg_config=""
+outdir=.
+tarball=""
+spec=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --pg-config) pg_config=${2:?--pg-config needs a file}; shift 2 ;;
+    --outdir) outdir=${2:?--outdir needs a directory}; shift 2 ;;
+    --tarball) tarball=${2:?--tarball needs a file}; shift 2 ;;
+    --spec) spec=${2:?--spec needs a file}; shift 2 ;;
+    -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "build-rpm.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+done
+[ -n "$pg_config" ] || pg_config=${PG_CONFIG:-$(command -v pg_config || true)}
+[ -x "$pg_config" ] || { echo "build-rpm.sh: pg_config not found; give --pg-config FILE" >&2; exit 1; }
 command -v rpmbuild >/dev/null || { echo "build-rpm.sh: rpmbuild not found (Debian: apt-get install rpm)" >&2; exit 1; }
+mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd)
+
+top=$(mktemp -d "${TMPDIR:-/tmp}/pg_kmersearch-rpm.XXXXXX")
+trap 'rm -rf "$top"' EXIT INT TERM
+
+if [ -z "$tarball" ]; then
+  src=$(cd "$(dirname "$0")/.." && pwd)
+  if [ ! -x "$src/configure" ]; then
+    (cd "$src" && autoreconf -fi >/dev/null 2>&1) || { echo "build-rpm.sh: autoreconf failed" >&2; exit 1; }
+  fi
+  mkdir "$top/build"
+  (cd "$top/build" && "$src/configure" --with-pgconfig="$pg_config" >configure.out 2>&1 && make dist >make-dist.out 2>&1) \
+    || { cat "$top/build/configure.out" "$top/build/make-dist.out" 2>/dev/null; echo "build-rpm.sh: make dist failed" >&2; exit 1; }
+  tarball=$(ls "$top"/build/pg_kmersearch-*.tar.gz)
+  spec=$top/build/rpm/pg_kmersearch.spec
+fi
+[ -f "$tarball" ] || { echo "build-rpm.sh: no tarball $tarball" >&2; exit 1; }
+[ -f "$spec" ] || { echo "build-rpm.sh: no spec $spec (give --spec with --tarball)" >&2; exit 1; }
 
 major=$("$pg_config" --version | sed 's/^PostgreSQL \([0-9]*\).*/\1/')
 instdir=$(dirname "$("$pg_config" --bindir)")
-top=$(mktemp -d "${TMPDIR:-/tmp}/pg_kmersearch-rpm.XXXXXX")
-trap 'rm -rf "$top"' EXIT INT TERM
 mkdir -p "$top/SOURCES" "$top/SPECS"
 cp "$tarball" "$top/SOURCES/"
 cp "$spec" "$top/SPECS/pg_kmersearch.spec"
@@ -31,5 +63,4 @@ rpmbuild -bb --nodeps \
   --define "pgmajorversion $major" \
   --define "pginstdir $instdir" \
   "$top/SPECS/pg_kmersearch.spec"
-mkdir -p "$outdir"
 find "$top/RPMS" -name '*.rpm' -exec cp {} "$outdir/" \; -exec sh -c 'echo "built $(basename "$1")"' _ {} \;
