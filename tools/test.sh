@@ -120,6 +120,9 @@ if ks_is_root; then
   ks_say "Debian package from $(basename "$tarball"): dpkg-buildpackage, lintian, dpkg -i, installcheck"
   ks_need_packages debhelper lintian postgresql-all fakeroot
   pkgdir=$(mktemp -d "${TMPDIR:-/tmp}/pg_kmersearch-deb.XXXXXX")
+  # the build's test cluster runs as an unprivileged user and reads the
+  # extension from the package directory inside this one
+  chmod 755 "$pkgdir"
   tar -xzf "$tarball" -C "$pkgdir"
   (cd "$pkgdir"/pg_kmersearch-*/ && dpkg-buildpackage -us -uc -b) 2>&1 | tee -a "$log"
   lintian --fail-on error --tag-display-limit 0 "$pkgdir"/*.changes 2>&1 \
