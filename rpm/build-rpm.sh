@@ -31,23 +31,33 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$pg_config" ] || pg_config=${PG_CONFIG:-$(command -v pg_config || true)}
 [ -x "$pg_config" ] || { echo "build-rpm.sh: pg_config not found; give --pg-config FILE" >&2; exit 1; }
+case $pg_config in /*) ;; *) pg_config=$(cd "$(dirname "$pg_config")" && pwd)/$(basename "$pg_config") ;; esac
 command -v rpmbuild >/dev/null || { echo "build-rpm.sh: rpmbuild not found (Debian: apt-get install rpm)" >&2; exit 1; }
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 
 top=$(mktemp -d "${TMPDIR:-/tmp}/pg_kmersearch-rpm.XXXXXX")
-trap 'rm -rf "$top"' EXIT INT TERM
+trap 'rm -rf "$top"' EXIT
+trap 'rm -rf "$top"; exit 130' INT TERM
 
 if [ -z "$tarball" ]; then
   src=$(cd "$(dirname "$0")/.." && pwd)
-  if [ ! -x "$src/configure" ]; then
-    (cd "$src" && autoreconf -fi >/dev/null 2>&1) || { echo "build-rpm.sh: autoreconf failed" >&2; exit 1; }
+  if [ -f "$src/config.status" ]; then
+    # configured in place: its own make dist
+    build=$src
+  else
+    if [ ! -x "$src/configure" ]; then
+      (cd "$src" && autoreconf -fi) || { echo "build-rpm.sh: autoreconf failed" >&2; exit 1; }
+    fi
+    build=$top/build
+    mkdir "$build"
+    (cd "$build" && "$src/configure" --with-pgconfig="$pg_config" >configure.out 2>&1) \
+      || { cat "$build/configure.out"; echo "build-rpm.sh: configure failed" >&2; exit 1; }
   fi
-  mkdir "$top/build"
-  (cd "$top/build" && "$src/configure" --with-pgconfig="$pg_config" >configure.out 2>&1 && make dist >make-dist.out 2>&1) \
-    || { cat "$top/build/configure.out" "$top/build/make-dist.out" 2>/dev/null; echo "build-rpm.sh: make dist failed" >&2; exit 1; }
-  tarball=$(ls "$top"/build/pg_kmersearch-*.tar.gz)
-  spec=$top/build/rpm/pg_kmersearch.spec
+  make -C "$build" dist >"$top/make-dist.out" 2>&1 \
+    || { cat "$top/make-dist.out"; echo "build-rpm.sh: make dist failed" >&2; exit 1; }
+  tarball=$(ls "$build"/pg_kmersearch-*.tar.gz | head -n 1)
+  spec=$build/rpm/pg_kmersearch.spec
 fi
 [ -f "$tarball" ] || { echo "build-rpm.sh: no tarball $tarball" >&2; exit 1; }
 [ -f "$spec" ] || { echo "build-rpm.sh: no spec $spec (give --spec with --tarball)" >&2; exit 1; }
