@@ -64,14 +64,12 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/plancache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
-#include "cache.h"
 #include "dna.h"
 #include "highfreq.h"
 #include "index_meta.h"
@@ -1548,8 +1546,7 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 	BufFileClose(result);
 
 	/* what the caches and plans derived from the old result is stale */
-	CacheInvalidateAll();
-	ResetPlanCache();
+	KmersearchSettingsChanged();
 
 	values[0] = Int64GetDatum((int64) total_rows);
 	values[1] = Int32GetDatum((int32) Min(nhigh, (int64) PG_INT32_MAX));
@@ -1609,8 +1606,7 @@ kmersearch_undo_highfreq_analysis(PG_FUNCTION_ARGS)
 		bytes = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
 	}
 	SPI_finish();
-	CacheInvalidateAll();
-	ResetPlanCache();
+	KmersearchSettingsChanged();
 
 	values[0] = Int32GetDatum((int32) nmeta);
 	values[1] = Int32GetDatum((int32) Min(nkmers, (int64) PG_INT32_MAX));
@@ -1658,8 +1654,7 @@ kmersearch_move_highfreq_analysis(PG_FUNCTION_ARGS)
 									"WHERE table_oid OPERATOR(pg_catalog.=) $1", schema),
 						   2, types, args, NULL);
 	SPI_finish();
-	CacheInvalidateAll();
-	ResetPlanCache();
+	KmersearchSettingsChanged();
 	PG_RETURN_INT32((int32) n);
 }
 
@@ -1677,13 +1672,6 @@ TargetAnalysis(Oid extschema, const Target *t, HighfreqId *id, HighfreqParams *p
 	HighfreqCheckParams(params, psprintf("of %s.%s", t->relname, quote_identifier(t->column)));
 }
 
-static void
-SettingsChanged(void)
-{
-	CacheInvalidateAll();
-	ResetPlanCache();
-}
-
 static int32
 GlobalCacheFree(void)
 {
@@ -1696,7 +1684,7 @@ GlobalCacheFree(void)
 		global_set = NULL;
 	}
 	SetInternalSetting(GLOBAL_CACHE_GUC, "");
-	SettingsChanged();
+	KmersearchSettingsChanged();
 	return n;
 }
 
@@ -1717,7 +1705,7 @@ kmersearch_highfreq_kmer_cache_load(PG_FUNCTION_ARGS)
 	(void) GlobalCacheFree();
 	global_set = set;
 	SetInternalSetting(GLOBAL_CACHE_GUC, GlobalCacheString(set));
-	SettingsChanged();
+	KmersearchSettingsChanged();
 	PG_RETURN_BOOL(true);
 }
 
@@ -1757,7 +1745,7 @@ ParallelCacheFree(void)
 
 	PCacheTouch();
 	SetInternalSetting(PARALLEL_CACHE_GUC, "");
-	SettingsChanged();
+	KmersearchSettingsChanged();
 	return n;
 }
 
@@ -1839,7 +1827,7 @@ kmersearch_parallel_highfreq_kmer_cache_load(PG_FUNCTION_ARGS)
 											   (unsigned long long) dshash_get_hash_table_handle(set->shared),
 											   tranche, HighfreqSourceString(&id), (long long) n));
 	SetInternalSetting(PARALLEL_CACHE_GUC, pc->setting);
-	SettingsChanged();
+	KmersearchSettingsChanged();
 	PG_RETURN_BOOL(true);
 }
 

@@ -40,4 +40,7 @@ extern PGDLLIMPORT int kmersearch_highfreq_kmer_cache_load_batch_size;
 extern PGDLLIMPORT int kmersearch_highfreq_analysis_batch_size;
 extern PGDLLIMPORT int kmersearch_force_simd_capability;
 
+/* module.c: empty the caches and re-plan cached plans */
+extern void KmersearchSettingsChanged(void);
+
 #endif							/* KMERSEARCH_H */

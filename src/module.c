@@ -36,29 +36,34 @@ int			kmersearch_force_simd_capability = KMERSEARCH_FORCE_SIMD_DEFAULT;
 void		_PG_init(void);
 
 /*
- * A setting that k-mers, keys or scores depend on changed: cached results
- * are stale, and so are cached plans, which may use an index built with the
- * old settings (the planner leaves such indexes out; see score.c).
+ * What k-mers, keys or scores depend on changed (a setting, or the
+ * high-frequency k-mers in use): cached results are stale, and so are cached
+ * plans, which may use an index that no longer answers the session's
+ * question (the planner leaves such indexes out; see planner.c).
  */
-static void
-AssignKeySetting(int newval, void *extra)
+void
+KmersearchSettingsChanged(void)
 {
 	CacheInvalidateAll();
 	ResetPlanCache();
+}
+
+static void
+AssignKeySetting(int newval, void *extra)
+{
+	KmersearchSettingsChanged();
 }
 
 static void
 AssignKeySettingBool(bool newval, void *extra)
 {
-	CacheInvalidateAll();
-	ResetPlanCache();
+	KmersearchSettingsChanged();
 }
 
 static void
 AssignKeySettingReal(double newval, void *extra)
 {
-	CacheInvalidateAll();
-	ResetPlanCache();
+	KmersearchSettingsChanged();
 }
 
 /* A threshold setting changed: cached minimum scores are stale. */
