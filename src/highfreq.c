@@ -615,7 +615,8 @@ GlobalCacheString(const HighfreqSet *set)
 
 /*
  * Errors unless the analysis a cache holds is still its column's current
- * one, made with the session's settings; returns its parameters.
+ * one, made with the session's settings, and the current role may read the
+ * column; returns its parameters.
  */
 static HighfreqParams
 CheckCacheCurrent(Oid extschema, const HighfreqId *id, const char *which)
@@ -630,6 +631,22 @@ CheckCacheCurrent(Oid extschema, const HighfreqId *id, const char *which)
 				 errmsg("the analysis in the %s high-frequency k-mer cache has been replaced or removed", which),
 				 errhint("Load the cache again, or free it.")));
 	HighfreqCheckParams(&params, psprintf("in the %s high-frequency k-mer cache", which));
+
+	/*
+	 * A cache belongs to the session, not to the role that loaded it: after
+	 * SET ROLE (or a pooler's role switch) the current role may use it only
+	 * if it could read the analysed column itself, as the table fallback
+	 * (FindSessionAnalyses) requires.
+	 */
+	if (pg_attribute_aclcheck(id->table_oid, id->attnum, GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
+		pg_class_aclcheck(id->table_oid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to use the %s high-frequency k-mer cache", which),
+				 errdetail("The cache holds the analysis of a column of table %s, which the current role may not read.",
+						   quote_qualified_identifier(get_namespace_name(get_rel_namespace(id->table_oid)),
+													  get_rel_name(id->table_oid))),
+				 errhint("Free the cache, or load one of a table the current role may read.")));
 	return params;
 }
 
@@ -763,18 +780,62 @@ AllDigits(const char *s)
 	return s[0] != '\0' && strspn(s, "0123456789") == strlen(s);
 }
 
+/* What a caller must be allowed to do with a target table. */
+typedef enum TargetAccess
+{
+	TARGET_OWNER,				/* own it: analyses */
+	TARGET_READ,				/* read it, or some of its columns: caches */
+	TARGET_NAME_ONLY,			/* nothing: it is only named (cache frees) */
+} TargetAccess;
+
 /*
- * A table given by (schema-qualified) name or OID, and one of its dna2/dna4
- * columns by name or number, locked in lockmode.
+ * Refuse a role the access to a table before anything is locked, so that
+ * a role that could not lock the table by hand cannot hold or wait for its
+ * lock through these functions.  For TARGET_READ the column is checked
+ * again, exactly, once it is known (RequireSelect).
  */
 static void
-ResolveTarget(text *table, text *column, Oid extschema, LOCKMODE lockmode, Target *t)
+CheckTargetAccess(Oid relid, TargetAccess access)
+{
+	char		relkind = get_rel_relkind(relid);
+	AclResult	r = ACLCHECK_OK;
+
+	if (relkind == '\0')
+		return;					/* dropped meanwhile: the lookup will say so */
+	if (access == TARGET_OWNER && !pg_class_ownercheck(relid, GetUserId()))
+		r = ACLCHECK_NOT_OWNER;
+	else if (access == TARGET_READ &&
+			 pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
+			 pg_attribute_aclcheck_all(relid, GetUserId(), ACL_SELECT, ACLMASK_ANY) != ACLCHECK_OK)
+		r = ACLCHECK_NO_PRIV;
+	if (r != ACLCHECK_OK)
+		aclcheck_error(r, get_relkind_objtype(relkind), get_rel_name(relid));
+}
+
+/* RangeVarGetRelidExtended's callback: the check before the lock */
+static void
+TargetAccessCallback(const RangeVar *relation, Oid relid, Oid oldrelid, void *arg)
+{
+	if (OidIsValid(relid))
+		CheckTargetAccess(relid, *(TargetAccess *) arg);
+}
+
+/*
+ * A table given by (schema-qualified) name or OID, and one of its dna2/dna4
+ * columns by name or number.  The table is locked in lockmode once the
+ * current role is found to have the access (TARGET_NAME_ONLY: give NoLock).
+ */
+static void
+ResolveTarget(text *table, text *column, Oid extschema, TargetAccess access, LOCKMODE lockmode,
+			  Target *t)
 {
 	char	   *tname = text_to_cstring(table);
 	char	   *cname = text_to_cstring(column);
+	char	   *shown;
 	char		relkind;
 	Oid			typid;
 
+	Assert(access != TARGET_NAME_ONLY || lockmode == NoLock);
 	if (AllDigits(tname))
 	{
 		unsigned long v = strtoul(tname, NULL, 10);
@@ -784,23 +845,27 @@ ResolveTarget(text *table, text *column, Oid extschema, LOCKMODE lockmode, Targe
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("relation with OID %s does not exist", tname)));
-		LockRelationOid(t->relid, lockmode);
+		CheckTargetAccess(t->relid, access);
+		if (lockmode != NoLock)
+			LockRelationOid(t->relid, lockmode);
 		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(t->relid)))
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("relation with OID %s does not exist", tname)));
 	}
 	else
-		t->relid = RangeVarGetRelid(makeRangeVarFromNameList(textToQualifiedNameList(table)),
-									lockmode, false);
+		t->relid = RangeVarGetRelidExtended(makeRangeVarFromNameList(textToQualifiedNameList(table)),
+											lockmode, 0, TargetAccessCallback, &access);
 	t->relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(t->relid)),
 											get_rel_name(t->relid));
+	/* in double quotes, as PostgreSQL's own messages name relations */
+	shown = psprintf("%s.%s", get_namespace_name(get_rel_namespace(t->relid)), get_rel_name(t->relid));
 	relkind = get_rel_relkind(t->relid);
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW &&
 		relkind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a table or materialized view", t->relname)));
+				 errmsg("\"%s\" is not a table or materialized view", shown)));
 
 	if (AllDigits(cname))
 	{
@@ -811,7 +876,7 @@ ResolveTarget(text *table, text *column, Oid extschema, LOCKMODE lockmode, Targe
 		if (t->column == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column number %s of relation \"%s\" does not exist", cname, t->relname)));
+					 errmsg("column number %s of relation \"%s\" does not exist", cname, shown)));
 	}
 	else
 	{
@@ -819,7 +884,7 @@ ResolveTarget(text *table, text *column, Oid extschema, LOCKMODE lockmode, Targe
 		if (t->attnum == InvalidAttrNumber)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" of relation \"%s\" does not exist", cname, t->relname)));
+					 errmsg("column \"%s\" of relation \"%s\" does not exist", cname, shown)));
 		if (t->attnum < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -837,15 +902,7 @@ ResolveTarget(text *table, text *column, Oid extschema, LOCKMODE lockmode, Targe
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("column \"%s\" of relation \"%s\" is of type %s, not dna2 or dna4",
-						t->column, t->relname, format_type_be(typid))));
-}
-
-static void
-RequireOwner(const Target *t)
-{
-	if (!pg_class_ownercheck(t->relid, GetUserId()))
-		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(get_rel_relkind(t->relid)),
-					   get_rel_name(t->relid));
+						t->column, shown, format_type_be(typid))));
 }
 
 static void
@@ -1378,8 +1435,8 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
 				 errmsg("cannot run a high-frequency k-mer analysis during a parallel operation")));
 	/* self-exclusive, and CREATE INDEX waits: no index is built meanwhile */
-	ResolveTarget(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), extschema, ShareUpdateExclusiveLock, &t);
-	RequireOwner(&t);
+	ResolveTarget(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), extschema, TARGET_OWNER,
+				  ShareUpdateExclusiveLock, &t);
 	RefuseIfIndexed(extschema, &t, "replace");
 
 	/* the tables to scan: this one, or the leaf partitions of this one */
@@ -1578,8 +1635,8 @@ kmersearch_undo_highfreq_analysis(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	ResolveTarget(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), extschema, ShareUpdateExclusiveLock, &t);
-	RequireOwner(&t);
+	ResolveTarget(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), extschema, TARGET_OWNER,
+				  ShareUpdateExclusiveLock, &t);
 	RefuseIfIndexed(extschema, &t, "undo");
 
 	args[0] = ObjectIdGetDatum(t.relid);
@@ -1698,7 +1755,8 @@ kmersearch_highfreq_kmer_cache_load(PG_FUNCTION_ARGS)
 	HighfreqParams params;
 	HighfreqSet *set;
 
-	ResolveTarget(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), extschema, AccessShareLock, &t);
+	ResolveTarget(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), extschema, TARGET_READ,
+				  AccessShareLock, &t);
 	RequireSelect(&t);
 	TargetAnalysis(extschema, &t, &id, &params);
 	set = LoadSet(extschema, &id, &params, true);
@@ -1716,7 +1774,8 @@ kmersearch_highfreq_kmer_cache_free(PG_FUNCTION_ARGS)
 	Oid			extschema = get_func_namespace(fcinfo->flinfo->fn_oid);
 	Target		t;
 
-	ResolveTarget(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), extschema, AccessShareLock, &t);
+	ResolveTarget(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), extschema, TARGET_NAME_ONLY,
+				  NoLock, &t);
 	if (global_set == NULL || global_set->id.table_oid != t.relid || global_set->id.attnum != t.attnum)
 		PG_RETURN_INT32(0);
 	PG_RETURN_INT32(GlobalCacheFree());
@@ -1771,7 +1830,8 @@ kmersearch_parallel_highfreq_kmer_cache_load(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
 				 errmsg("cannot load the parallel high-frequency k-mer cache during a parallel operation")));
-	ResolveTarget(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), extschema, AccessShareLock, &t);
+	ResolveTarget(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), extschema, TARGET_READ,
+				  AccessShareLock, &t);
 	RequireSelect(&t);
 	TargetAnalysis(extschema, &t, &id, &params);
 	src = TableSet(extschema, &id, &params, true);
@@ -1839,7 +1899,8 @@ kmersearch_parallel_highfreq_kmer_cache_free(PG_FUNCTION_ARGS)
 	Target		t;
 	ParallelCache *pc;
 
-	ResolveTarget(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), extschema, AccessShareLock, &t);
+	ResolveTarget(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), extschema, TARGET_NAME_ONLY,
+				  NoLock, &t);
 	pc = parallel_cache_setting ? PCacheFind(parallel_cache_setting) : NULL;
 	if (pc == NULL || pc->set->id.table_oid != t.relid || pc->set->id.attnum != t.attnum)
 		PG_RETURN_INT32(0);

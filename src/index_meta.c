@@ -691,9 +691,11 @@ kmersearch_ddl_command_start(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						 errmsg("kmersearch.preclude_highfreq_kmer is on, but there is no high-frequency k-mer analysis %s", what),
-						 errhint("Run SELECT kmersearch_perform_highfreq_analysis('%s', '%s') first, "
+						 errhint("Run SELECT kmersearch_perform_highfreq_analysis(%s, %s) first, "
 								 "or SET kmersearch.preclude_highfreq_kmer = off.",
-								 get_rel_name(relid), elem->name)));
+								 quote_literal_cstr(quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+																			   get_rel_name(relid))),
+								 quote_literal_cstr(elem->name))));
 			HighfreqCheckParams(&params, what);
 			source = HighfreqSourceString(&id);
 		}
