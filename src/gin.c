@@ -205,6 +205,8 @@ GinExtractValue(FunctionCallInfo fcinfo, DnaKind kind)
 
 	kmers = KmerCollect(DnaData(seq), DnaLength(seq, kind), kind, k, &nkmers);
 	counts = KmerCountDistinct(kmers, nkmers, &ndistinct);
+	if (kmers != NULL)
+		pfree(kmers);			/* before the keys: a long sequence has many */
 	PG_RETURN_POINTER(GinKeysOf(counts, ndistinct, k, b, excl, nkeys));
 }
 

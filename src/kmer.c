@@ -76,9 +76,19 @@ KmerCountDistinct(uint64 *kmers, size_t n, size_t *ndistinct)
 	if (n == 0)
 		return NULL;
 	sort_kmers(kmers, n);
-	out = MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(KmerCount));
+	/* as many entries as distinct k-mers: few for a repetitive sequence */
 	for (i = 0; i < n; i++)
 	{
+		if ((i & 0xFFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		m += i == 0 || kmers[i] != kmers[i - 1];
+	}
+	out = MemoryContextAllocHuge(CurrentMemoryContext, m * sizeof(KmerCount));
+	m = 0;
+	for (i = 0; i < n; i++)
+	{
+		if ((i & 0xFFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (m > 0 && out[m - 1].kmer == kmers[i])
 			out[m - 1].count++;
 		else

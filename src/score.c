@@ -82,6 +82,8 @@ QueryPatternBuild(text *query, int kmer_size, int occur_bitlen, MemoryContext mc
 	packed = DnaFromText(VARDATA_ANY(query), len, DNA_KIND_4);
 	kmers = KmerCollect(DnaData(packed), len, DNA_KIND_4, kmer_size, &nkmers);
 	counts = KmerCountDistinct(kmers, nkmers, &ndistinct);
+	if (kmers != NULL)
+		pfree(kmers);
 	for (i = 0; i < ndistinct; i++)
 	{
 		counts[i].count = KmerKeysFor(counts[i].count, occur_bitlen);

@@ -20,7 +20,7 @@ if [ "$(id -u)" = 0 ]; then
 fi
 status=0
 (cd "$work" && $as_user env PATH="$bindir:$PATH" TESTDIR="$work" PG_REGRESS="$pgxs/src/test/regress/pg_regress" \
-  KMERSEARCH_DESTDIR="$destdir" prove -v -I "$perl_lib" t/*.pl) || status=$?
+  KMERSEARCH_DESTDIR="$destdir" prove -v -I "$perl_lib" -I t t/*.pl) || status=$?
 if [ $status -ne 0 ] && [ -d "$work/tmp_check/log" ]; then
   tail -n 50 "$work"/tmp_check/log/*.log >&2 || true
 fi

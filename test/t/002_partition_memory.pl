@@ -8,6 +8,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use KmersearchTap;
 
 my $destdir = $ENV{KMERSEARCH_DESTDIR} or die "KMERSEARCH_DESTDIR is not set";
 
@@ -36,32 +37,7 @@ my $pid = $bg->query('SELECT pg_backend_pid()');
 $bg->query("SET maintenance_work_mem = '8MB'");
 $bg->{stderr} = '';
 
-sub peak_while
-{
-	my ($sql) = @_;
-	my $peak = 0;
-	$bg->query_until(qr/started/, "\\echo started\n$sql;\n\\echo finished\n");
-	while (1)
-	{
-		if (open(my $fh, '<', "/proc/$pid/status"))
-		{
-			while (<$fh>)
-			{
-				$peak = $1 if /^RssAnon:\s+(\d+)/ && $1 > $peak;
-			}
-			close($fh);
-		}
-		$bg->{run}->pump_nb();
-		last if $bg->{stdout} =~ /finished/;
-		select(undef, undef, undef, 0.05);
-	}
-	$bg->{stdout} = '';
-	my $err = $bg->{stderr};
-	$bg->{stderr} = '';
-	return ($peak, $err);
-}
-
-my ($peak1, $err1) = peak_while("SELECT kmersearch_partition_table('reads', 8)");
+my ($peak1, $err1) = peak_anon_while($bg, $pid, "SELECT kmersearch_partition_table('reads', 8)");
 like($err1, qr/has 8 hash partitions, 300000 rows/, 'partitioned, every row copied');
 like($err1, qr/rows copied \(\d+ of \d+ blocks\)/, 'with progress messages');
 unlike($err1, qr/ERROR/, 'without error');
@@ -72,7 +48,7 @@ is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_inherits WHERE inhpare
 cmp_ok($peak1 / 1024, '<', 32,
 	sprintf("the backend's private memory peaked at %.1f MB (table: %d MB)", $peak1 / 1024, $table_mb));
 
-my ($peak2, $err2) = peak_while("SELECT kmersearch_unpartition_table('reads')");
+my ($peak2, $err2) = peak_anon_while($bg, $pid, "SELECT kmersearch_unpartition_table('reads')");
 like($err2, qr/is one table again, 300000 rows/, 'unpartitioned');
 is($node->safe_psql('postgres', $sum), $before, 'the same rows again');
 cmp_ok($peak2 / 1024, '<', 32, sprintf('and at %.1f MB unpartitioning', $peak2 / 1024));

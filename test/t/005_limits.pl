@@ -1,6 +1,7 @@
 # Long sequences: 1,000,000 and 100,000,000 bases (TOASTed) round-trip and
 # are found by a search, through a GIN index too; a 100,000-base query
-# works; statement_timeout and cancel stop long loops over bases.
+# works; the backend's memory follows the one value it works on and none of
+# it stays; statement_timeout and cancel stop long loops over bases.
 #
 # Run by test/tap.sh with KMERSEARCH_DESTDIR set to a DESTDIR install.
 use strict;
@@ -8,6 +9,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use KmersearchTap;
 
 my $destdir = $ENV{KMERSEARCH_DESTDIR} or die "KMERSEARCH_DESTDIR is not set";
 my $node = PostgreSQL::Test::Cluster->new('limits');
@@ -50,6 +52,35 @@ is($node->safe_psql('postgres', "SET enable_seqscan = off; SELECT string_agg(id:
 is($node->safe_psql('postgres', q{SET enable_seqscan = off;
 	SELECT string_agg(id::text, ',' ORDER BY id) FROM long WHERE seq =% 'TTGACCGGTAAGCTTACACGTTGCAACACG'}),
 	'2', 'a short query finds the 100 Mbase sequence by its marker');
+
+# memory: the backend's private memory while it works on the 100 Mbase
+# value (50 MB packed, 100 MB as text), against what that work must hold
+my $mbg = $node->background_psql('postgres', on_error_stop => 0, timeout => 900);
+my $mpid = $mbg->query('SELECT pg_backend_pid()');
+my ($base) = peak_anon_while($mbg, $mpid, 'SELECT 1');
+for my $case (
+	[ 'decoding it to text', q{SELECT length(seq::text) FROM long WHERE id = 2}, 400 ],
+	[ 'scoring it', q{SELECT kmersearch_correctedscore(seq, 'ACGTTGCAACACGTTGCAAC') FROM long WHERE id = 2}, 200 ],
+	[ 'scoring every row three times', q{SELECT sum(kmersearch_correctedscore(seq, 'ACGTTGCAACACGTTGCAAC')) FROM long, generate_series(1, 3)}, 200 ],
+	[ 'a 100,000-base query over every row (sequential scan)',
+		"SET enable_bitmapscan = off; SELECT count(*) FROM long WHERE seq =% $q; RESET enable_bitmapscan", 250 ],
+	[ 'the same through the index (no recheck, no detoasting)', "SELECT count(*) FROM long WHERE seq =% $q", 32 ],
+	# the index keys of one value: its k-mers (8 bytes each) are sorted to
+	# count them
+	[ 'indexing a copy of it', q{INSERT INTO long SELECT 100000, seq FROM long WHERE id = 2}, 1024 ])
+{
+	my ($what, $sql, $limit_mb) = @$case;
+	my ($peak, $err) = peak_anon_while($mbg, $mpid, $sql);
+	unlike($err, qr/ERROR/, "$what: no error");
+	cmp_ok(($peak - $base) / 1024, '<', $limit_mb,
+		sprintf("%s: the backend's private memory grew by %.0f MB at most (limit %d MB)",
+			$what, ($peak - $base) / 1024, $limit_mb));
+}
+my ($after) = peak_anon_while($mbg, $mpid, 'SELECT 1');
+cmp_ok(($after - $base) / 1024, '<', 64,
+	sprintf('and %.0f MB of it stays afterwards', ($after - $base) / 1024));
+$mbg->quit;
+$node->safe_psql('postgres', 'DELETE FROM long WHERE id = 100000');
 
 # long loops stop on statement_timeout and on cancel
 my ($ret, $out, $err) = $node->psql('postgres', q{SET statement_timeout = '50ms';
