@@ -27,22 +27,36 @@ server_settings() {
   echo "lc_messages = 'C'"
 }
 
-if [ "$(id -u)" != 0 ]; then
+# Under test/sanitize.sh the server runs with extra environment
+# (KMERSEARCH_SERVER_ENV: NAME=VALUE words, e.g. a sanitizer runtime in
+# LD_PRELOAD) or under a wrapper that pg_ctl starts instead of postgres
+# (KMERSEARCH_SERVER_WRAPPER, e.g. valgrind); pg_regress --temp-instance
+# can do neither, so such runs take the explicit path below.
+server_env=${KMERSEARCH_SERVER_ENV:-}
+server_wrapper=${KMERSEARCH_SERVER_WRAPPER:-}
+
+if [ "$(id -u)" != 0 ] && [ -z "$server_env$server_wrapper" ]; then
   server_settings "$tmp_install" > "$builddir/tmp_check.conf"
   exec "$PG_REGRESS" --temp-instance="$builddir/tmp_check" --temp-config="$builddir/tmp_check.conf" \
     --inputdir="$srcdir" --outputdir="$builddir" --bindir="$PG_BINDIR" \
     --encoding=UTF8 --no-locale --dbname=contrib_regression "$@"
 fi
 
-user=${KMERSEARCH_TEST_USER:-}
-if [ -z "$user" ]; then
-  if id postgres >/dev/null 2>&1; then user=postgres; else user=nobody; fi
+if [ "$(id -u)" = 0 ]; then
+  user=${KMERSEARCH_TEST_USER:-}
+  if [ -z "$user" ]; then
+    if id postgres >/dev/null 2>&1; then user=postgres; else user=nobody; fi
+  fi
+  as_user() { runuser -u "$user" -- "$@"; }
+else
+  user=$(id -un)
+  as_user() { "$@"; }
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/pg_kmersearch-check.XXXXXX")
 chown "$user" "$work"
 cleanup() {
   if [ -f "$work/data/postmaster.pid" ]; then
-    runuser -u "$user" -- "$PG_BINDIR/pg_ctl" -D "$work/data" -m immediate -w stop >/dev/null 2>&1 || true
+    as_user "$PG_BINDIR/pg_ctl" -D "$work/data" -m immediate -w stop >/dev/null 2>&1 || true
   fi
   rm -rf "$work"
 }
@@ -50,7 +64,7 @@ trap cleanup EXIT INT TERM
 cp -a "$tmp_install" "$work/install"
 mkdir "$work/sock"
 chown -R "$user" "$work/sock"
-runuser -u "$user" -- "$PG_BINDIR/initdb" -D "$work/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >"$work/initdb.log" 2>&1 \
+as_user "$PG_BINDIR/initdb" -D "$work/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >"$work/initdb.log" 2>&1 \
   || { cat "$work/initdb.log"; exit 1; }
 {
   server_settings "$work/install"
@@ -59,7 +73,9 @@ runuser -u "$user" -- "$PG_BINDIR/initdb" -D "$work/data" -U postgres -A trust -
   echo "port = 5432"
   echo "fsync = off"
 } >> "$work/data/postgresql.conf"
-runuser -u "$user" -- "$PG_BINDIR/pg_ctl" -D "$work/data" -l "$work/server.log" -w start >/dev/null \
+# shellcheck disable=SC2086
+as_user env $server_env PGCTLTIMEOUT=600 "$PG_BINDIR/pg_ctl" -D "$work/data" -l "$work/server.log" \
+  ${server_wrapper:+-p "$server_wrapper"} -w start >/dev/null \
   || { cat "$work/server.log"; exit 1; }
 status=0
 "$PG_REGRESS" --inputdir="$srcdir" --outputdir="$builddir" --bindir="$PG_BINDIR" \
