@@ -10,6 +10,9 @@
 #      scalar one) and the regression suite on a temporary instance, without
 #      installing anything into the system; then test/codec_cross_check.sh
 #      (the kernels under sanitizers, and the arm64 NEON kernels under qemu);
+#   2b. the libFuzzer targets (test/fuzz) on their corpus and briefly; the
+#      suite with the module under ASan + UBSan, and part of it under
+#      valgrind (test/sanitize.sh);
 #   3. make installcheck: the same suite against a running server (a
 #      throwaway cluster that loads the extension from a DESTDIR install),
 #      and the TAP tests (test/t/*.pl, PostgreSQL::Test::Cluster) on that
@@ -75,6 +78,23 @@ if ks_is_root && [ "$(uname -m)" != aarch64 ]; then
   ks_need_packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 fi
 sh "$KS_TOP/test/codec_cross_check.sh" -q 2>&1 | tee -a "$log"
+
+# Fuzzing: the committed corpus (every input found so far, crashers
+# included), then a short run of each target; test/README.md has the full run.
+ks_say "fuzz targets (test/fuzz): the committed corpus, then ${KMERSEARCH_FUZZ_RUNS:=200000} executions each"
+ks_need_packages clang libclang-rt-14-dev
+sh "$KS_TOP/test/fuzz/build.sh" "$builddir/fuzz" 2>&1 | tee -a "$log"
+sh "$KS_TOP/test/fuzz/run.sh" "$builddir/fuzz" 0 2>&1 | tee -a "$log"
+sh "$KS_TOP/test/fuzz/run.sh" "$builddir/fuzz" "$KMERSEARCH_FUZZ_RUNS" 2>&1 | tee -a "$log"
+
+# The regression suite with the module under ASan + UBSan, and (reduced to
+# what fits CI's time) with the server under valgrind.
+ks_say "regression suite, module under AddressSanitizer + UBSan (test/sanitize.sh asan)"
+PG_CONFIG=$KS_PG_CONFIG sh "$KS_TOP/test/sanitize.sh" asan "$builddir/asan" 2>&1 | tee -a "$log"
+ks_say "regression suite under valgrind, reduced (test/sanitize.sh valgrind)"
+ks_need_packages valgrind
+PG_CONFIG=$KS_PG_CONFIG sh "$KS_TOP/test/sanitize.sh" valgrind "$builddir/valgrind" \
+  setup dna_input dna_functions dna_binary dna_large kmer_search security 2>&1 | tee -a "$log"
 
 ks_say "make installcheck (throwaway cluster, DESTDIR install)"
 cluster=$(ks_cluster_dir "$builddir/installcheck")
