@@ -1,6 +1,7 @@
 /*
  * module.c
- *		Module entry point: PG_MODULE_MAGIC, _PG_init and every setting.
+ *		Module entry point: PG_MODULE_MAGIC, and _PG_init defining every
+ *		setting (their variables are in settings.c).
  */
 #include "postgres.h"
 
@@ -17,21 +18,6 @@
 #include "kmersearch.h"
 
 PG_MODULE_MAGIC;
-
-int			kmersearch_kmer_size = KMER_SIZE_DEFAULT;
-int			kmersearch_occur_bitlen = OCCUR_BITLEN_DEFAULT;
-double		kmersearch_max_appearance_rate = 0.5;
-int			kmersearch_max_appearance_nrow = 0;
-int			kmersearch_min_score = 1;
-double		kmersearch_min_shared_ngram_key_rate = 0.9;
-int			kmersearch_rawscore_cache_max_entries = KMERSEARCH_CACHE_ENTRIES_DEFAULT;
-int			kmersearch_query_pattern_cache_max_entries = KMERSEARCH_CACHE_ENTRIES_DEFAULT;
-int			kmersearch_actual_min_score_cache_max_entries = KMERSEARCH_CACHE_ENTRIES_DEFAULT;
-bool		kmersearch_preclude_highfreq_kmer = false;
-bool		kmersearch_force_use_parallel_highfreq_kmer_cache = false;
-int			kmersearch_highfreq_kmer_cache_load_batch_size = KMERSEARCH_BATCH_SIZE_DEFAULT;
-int			kmersearch_highfreq_analysis_batch_size = KMERSEARCH_BATCH_SIZE_DEFAULT;
-int			kmersearch_force_simd_capability = KMERSEARCH_FORCE_SIMD_DEFAULT;
 
 void		_PG_init(void);
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Build the libFuzzer targets: the extension's C code (src/dna.c, kmer.c,
-# score.c, gin.c, cpu.c and the codecs) with the minimal backend of
+# score.c, gin.c, cpu.c, settings.c and the codecs) with the minimal backend of
 # harness.c, under AddressSanitizer and UndefinedBehaviorSanitizer, linked
 # with PostgreSQL's libpgcommon/libpgport.
 #
@@ -48,7 +48,7 @@ cflags="-g -O1 -fno-omit-frame-pointer -fwrapv -fno-strict-aliasing -Wall -Wno-u
 # (the inputs have no magic values); edge coverage stays.
 nocmp="-fno-sanitize-coverage=trace-cmp"
 objs=
-for f in dna.c kmer.c score.c gin.c cpu.c codec_scalar.c $vsrcs; do
+for f in dna.c kmer.c score.c gin.c cpu.c settings.c codec_scalar.c $vsrcs; do
 	o=$out/obj/${f%.c}.o
 	# shellcheck disable=SC2086
 	"$CLANG" $cflags -fsanitize=fuzzer-no-link $nocmp -c "$src/$f" -o "$o"

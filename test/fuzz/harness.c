@@ -12,7 +12,7 @@
  *	  outlives its input; PostgreSQL's allocation size limits, as errors;
  *	- ereport/elog: recorded, and ERROR jumps to the innermost PG_TRY;
  *	- the few libpq/pqformat, fmgr and detoast entry points the code uses;
- *	- the settings, at PostgreSQL's defaults, which the targets change;
+ *	- (the settings' variables come from src/settings.c, as in the module);
  *	- the session without high-frequency exclusion
  *	  (kmersearch.preclude_highfreq_kmer off) and no CREATE INDEX in
  *	  progress: what HighfreqForSession() and MetaBuildSource() return then;
@@ -56,24 +56,6 @@
 #include "score.h"
 
 #include "harness.h"
-
-/* ---------------------------------------------------------------------
- * Settings (module.c defines them in the server), at their defaults
- * --------------------------------------------------------------------- */
-int			kmersearch_kmer_size = KMER_SIZE_DEFAULT;
-int			kmersearch_occur_bitlen = OCCUR_BITLEN_DEFAULT;
-double		kmersearch_max_appearance_rate = 0.5;
-int			kmersearch_max_appearance_nrow = 0;
-int			kmersearch_min_score = 1;
-double		kmersearch_min_shared_ngram_key_rate = 0.9;
-int			kmersearch_rawscore_cache_max_entries = KMERSEARCH_CACHE_ENTRIES_DEFAULT;
-int			kmersearch_query_pattern_cache_max_entries = KMERSEARCH_CACHE_ENTRIES_DEFAULT;
-int			kmersearch_actual_min_score_cache_max_entries = KMERSEARCH_CACHE_ENTRIES_DEFAULT;
-bool		kmersearch_preclude_highfreq_kmer = false;
-bool		kmersearch_force_use_parallel_highfreq_kmer_cache = false;
-int			kmersearch_highfreq_kmer_cache_load_batch_size = KMERSEARCH_BATCH_SIZE_DEFAULT;
-int			kmersearch_highfreq_analysis_batch_size = KMERSEARCH_BATCH_SIZE_DEFAULT;
-int			kmersearch_force_simd_capability = KMERSEARCH_FORCE_SIMD_DEFAULT;
 
 /* ---------------------------------------------------------------------
  * Failure
