@@ -6,13 +6,15 @@
  * every letter is in the type's alphabet, else the error is
  * invalid_text_representation naming the first bad letter's position.  An
  * accepted value prints as the upper-case letters (U as T), survives
- * send/recv byte for byte, encodes identically with every SIMD level the
- * CPU has, and converts between the types as the alphabets allow.
+ * send/recv byte for byte (and with a short header), encodes and decodes
+ * identically with every SIMD level the CPU has, and converts between the
+ * types as the alphabets allow.
  */
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
 
+#include "cpu.h"
 #include "harness.h"
 #include "kmersearch.h"
 
@@ -58,7 +60,9 @@ CheckKind(const char *s, size_t len, bool dna4)
 	PGFunction	send = dna4 ? dna4_send : dna2_send;
 	size_t		bad = 0;
 	struct varlena *volatile value = NULL;
-	struct varlena *scalar;
+	struct varlena *other;
+	int			detected,
+				level;
 	char	   *printed;
 	bytea	   *wire;
 	StringInfoData buf;
@@ -67,6 +71,8 @@ CheckKind(const char *s, size_t len, bool dna4)
 
 	while (bad < len && InAlphabet(s[bad], dna4))
 		bad++;
+	kmersearch_force_simd_capability = KMERSEARCH_FORCE_SIMD_DEFAULT;
+	detected = CpuEffectiveLevel();
 
 	PG_TRY();
 	{
@@ -88,21 +94,31 @@ CheckKind(const char *s, size_t len, bool dna4)
 	if (bad != len)
 		HarnessFail("%s accepted a letter outside its alphabet at %zu", dna4 ? "dna4" : "dna2", bad + 1);
 
-	/* the scalar kernels give the same bytes as the dispatched ones */
-	kmersearch_force_simd_capability = 0;
-	scalar = Input(in, s);
-	kmersearch_force_simd_capability = KMERSEARCH_FORCE_SIMD_DEFAULT;
-	if (!SameBytes(value, scalar))
-		HarnessFail("scalar and SIMD encodings differ");
+	/*
+	 * Every SIMD level the CPU has (and this build) encodes to the same
+	 * bytes and decodes to the same letters as the level in use.
+	 */
+	for (level = 0; level <= detected; level++)
+	{
+		kmersearch_force_simd_capability = level;
+		other = Input(in, s);
+		arg = PointerGetDatum(value);
+		printed = DatumGetCString(HarnessCall(out, HarnessPlainFlinfo(), 1, &arg));
+		kmersearch_force_simd_capability = KMERSEARCH_FORCE_SIMD_DEFAULT;
+		if (!SameBytes(value, other))
+			HarnessFail("%s and %s encodings differ", CpuLevelName(level), CpuLevelName(detected));
+		if (strlen(printed) != len)
+			HarnessFail("%s printed %zu letters for %zu", CpuLevelName(level), strlen(printed), len);
+		for (i = 0; i < len; i++)
+			if (printed[i] != Canonical(s[i]))
+				HarnessFail("%s printed letter %zu as '%c' for input '%c'",
+							CpuLevelName(level), i + 1, printed[i], s[i]);
+	}
 
-	/* prints as the canonical letters */
-	arg = PointerGetDatum(value);
-	printed = DatumGetCString(HarnessCall(out, HarnessPlainFlinfo(), 1, &arg));
-	if (strlen(printed) != len)
-		HarnessFail("printed length %zu, input length %zu", strlen(printed), len);
-	for (i = 0; i < len; i++)
-		if (printed[i] != Canonical(s[i]))
-			HarnessFail("letter %zu printed as '%c' for input '%c'", i + 1, printed[i], s[i]);
+	/* functions taking the value get it with a short header when it fits */
+	arg = PointerGetDatum(HarnessShortHeader(value));
+	if (strcmp(DatumGetCString(HarnessCall(out, HarnessPlainFlinfo(), 1, &arg)), printed) != 0)
+		HarnessFail("a value with a short header prints otherwise");
 
 	/* send then recv gives the same value */
 	wire = DatumGetByteaPP(HarnessCall(send, HarnessPlainFlinfo(), 1, &arg));

@@ -11,13 +11,16 @@
  *
  * Checked: extractValue gives sum over distinct k-mers of min(count, 2^b)
  * keys (reference k-mers of harness.c); exact keys are the (k-mer,
- * occurrence) pairs in ascending order, hashed keys are as many;
+ * occurrence) pairs in ascending order, hashed keys are as many and all
+ * different (a 64-bit hash of distinct pairs);
  * extractQuery of the same letters gives the same keys (once each, with
  * multiplicities adding up to the count); consistent and triConsistent
  * agree with a plain count of the matched keys against the threshold, for
  * a check pattern drawn from the input.
  */
 #include "postgres.h"
+
+#include <math.h>
 
 #include "access/gin.h"
 #include "access/stratnum.h"
@@ -104,6 +107,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 															   HarnessPlainFlinfo(), 3, args));
 	}
 
+	/* from a heap tuple, a short value has a 1-byte header */
+	if (data[2] & 0x80)
+		value = HarnessShortHeader(value);
+
 	/* extractValue, as an index built with (k, b) calls it */
 	{
 		Datum		args[3] = {PointerGetDatum(value), PointerGetDatum(&nvkeys), PointerGetDatum(&nullflags)};
@@ -147,7 +154,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto done;				/* a too-short query: fuzz_query covers its error */
 	{
 		Datum		args[7] = {
-			PointerGetDatum(HarnessText(s, len)), PointerGetDatum(&nentries),
+			PointerGetDatum((data[3] & 0x80) ? HarnessShortHeader((struct varlena *) HarnessText(s, len)) :
+							HarnessText(s, len)), PointerGetDatum(&nentries),
 			UInt16GetDatum(1), PointerGetDatum(&pmatch), PointerGetDatum(&extra),
 			PointerGetDatum(&nullflags), PointerGetDatum(&searchmode)
 		};
@@ -157,7 +165,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (searchmode != GIN_SEARCH_MODE_DEFAULT)
 		HarnessFail("extractQuery search mode %d", searchmode);
-	threshold = ScoreThreshold(nvkeys, 0);
+	/* the =% threshold, by its definition: max(1, min_score, ceil(rate * n)) */
+	threshold = Max(1, Max(kmersearch_min_score,
+						   (int64) ceil(kmersearch_min_shared_ngram_key_rate * nvkeys - 1e-9)));
 
 	/* the query's entries: the value's keys, once each */
 	if (nvkeys > 0)
@@ -174,6 +184,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			HarnessFail("extractQuery's entries differ from extractValue's keys");
 		if (exact && n != nvkeys)
 			HarnessFail("exact keys repeated");
+		/* distinct (k-mer, occurrence) pairs hash to distinct 64-bit keys */
+		if (!exact && n != nvkeys)
+			HarnessFail("%d hashed keys of distinct pairs collide into %d", nvkeys, n);
 	}
 	if (nentries == 0)
 		goto done;

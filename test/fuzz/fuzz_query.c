@@ -61,6 +61,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		acgt &= s[i] != '\0' && strchr("ACGTUacgtu", s[i]) != NULL;
 	}
 	query = HarnessText(s, len);
+	if (data[0] & 0x80)
+		query = (text *) HarnessShortHeader((struct varlena *) query);
 
 	PG_TRY();
 	{

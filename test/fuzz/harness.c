@@ -49,6 +49,7 @@
 #include "utils/syscache.h"
 
 #include "cache.h"
+#include "cpu.h"
 #include "gin.h"
 #include "highfreq.h"
 #include "index_meta.h"
@@ -143,6 +144,8 @@ HarnessInit(void)
 	top_context.pg.name = "TopMemoryContext";
 	TopMemoryContext = &top_context.pg;
 	CurrentMemoryContext = TopMemoryContext;
+	/* what _PG_init does: without it only the scalar kernels would run */
+	CpuDetect();
 }
 
 static void *
@@ -586,6 +589,21 @@ HarnessServerString(const uint8 *data, size_t size, size_t *len)
 	s[n] = '\0';
 	*len = n;
 	return s;
+}
+
+struct varlena *
+HarnessShortHeader(const struct varlena *v)
+{
+	size_t		n = VARSIZE_ANY_EXHDR(v);
+	char	   *buf;
+
+	if (VARATT_IS_SHORT(v) || n + VARHDRSZ_SHORT > VARATT_SHORT_MAX)
+		return (struct varlena *) v;
+	/* at an odd address, as a short value inside a tuple may be */
+	buf = palloc(n + VARHDRSZ_SHORT + 1) + 1;
+	SET_VARSIZE_SHORT(buf, n + VARHDRSZ_SHORT);
+	memcpy(buf + VARHDRSZ_SHORT, VARDATA_ANY(v), n);
+	return (struct varlena *) buf;
 }
 
 text *

@@ -84,6 +84,12 @@ extern char *HarnessServerString(const uint8 *data, size_t size, size_t *len);
 /* a text value of len bytes */
 extern text *HarnessText(const char *s, size_t len);
 
+/*
+ * The same value with a 1-byte header at an odd address, as short values
+ * reach functions from a heap tuple (unchanged when too long for one).
+ */
+extern struct varlena *HarnessShortHeader(const struct varlena *v);
+
 /* the SQL-callable functions of the extension the targets call */
 extern Datum dna2_in(PG_FUNCTION_ARGS);
 extern Datum dna4_in(PG_FUNCTION_ARGS);
