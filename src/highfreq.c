@@ -623,30 +623,35 @@ CheckCacheCurrent(Oid extschema, const HighfreqId *id, const char *which)
 {
 	HighfreqId	found;
 	HighfreqParams params;
+	bool		missing = false;
 
-	if (!HighfreqFindAnalysis(extschema, id->table_oid, id->attnum, &found, &params, false) ||
+	/*
+	 * A cache belongs to the session, not to the role that loaded it: after
+	 * SET ROLE (or a pooler's role switch) the current role may use it only
+	 * if it could read the analysed column itself, as the table fallback
+	 * (FindSessionAnalyses) requires.  Checked first, so that such a role
+	 * learns nothing of the analysis from the errors below.
+	 */
+	if (pg_attribute_aclcheck_ext(id->table_oid, id->attnum, GetUserId(), ACL_SELECT, &missing) != ACLCHECK_OK &&
+		!missing &&
+		pg_class_aclcheck_ext(id->table_oid, GetUserId(), ACL_SELECT, &missing) != ACLCHECK_OK &&
+		!missing)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to use the %s high-frequency k-mer cache", which),
+				 errdetail("The cache holds the analysis of a column of a table (OID %u) that the current role may not read.",
+						   id->table_oid),
+				 errhint("Free the cache, or load one of a table the current role may read.")));
+
+	/* a dropped table or column: its analysis is gone too */
+	if (missing ||
+		!HighfreqFindAnalysis(extschema, id->table_oid, id->attnum, &found, &params, false) ||
 		found.analyzed_at != id->analyzed_at)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the analysis in the %s high-frequency k-mer cache has been replaced or removed", which),
 				 errhint("Load the cache again, or free it.")));
 	HighfreqCheckParams(&params, psprintf("in the %s high-frequency k-mer cache", which));
-
-	/*
-	 * A cache belongs to the session, not to the role that loaded it: after
-	 * SET ROLE (or a pooler's role switch) the current role may use it only
-	 * if it could read the analysed column itself, as the table fallback
-	 * (FindSessionAnalyses) requires.
-	 */
-	if (pg_attribute_aclcheck(id->table_oid, id->attnum, GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
-		pg_class_aclcheck(id->table_oid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to use the %s high-frequency k-mer cache", which),
-				 errdetail("The cache holds the analysis of a column of table %s, which the current role may not read.",
-						   quote_qualified_identifier(get_namespace_name(get_rel_namespace(id->table_oid)),
-													  get_rel_name(id->table_oid))),
-				 errhint("Free the cache, or load one of a table the current role may read.")));
 	return params;
 }
 
@@ -831,7 +836,9 @@ ResolveTarget(text *table, text *column, Oid extschema, TargetAccess access, LOC
 {
 	char	   *tname = text_to_cstring(table);
 	char	   *cname = text_to_cstring(column);
-	char	   *shown;
+	char	   *nspname,
+			   *relname,
+			   *shown;
 	char		relkind;
 	Oid			typid;
 
@@ -852,14 +859,26 @@ ResolveTarget(text *table, text *column, Oid extschema, TargetAccess access, LOC
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("relation with OID %s does not exist", tname)));
+		/* again under the lock: the owner or the grants may have changed */
+		CheckTargetAccess(t->relid, access);
 	}
 	else
 		t->relid = RangeVarGetRelidExtended(makeRangeVarFromNameList(textToQualifiedNameList(table)),
 											lockmode, 0, TargetAccessCallback, &access);
-	t->relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(t->relid)),
-											get_rel_name(t->relid));
+
+	/*
+	 * Without a lock (cache frees) the table may be dropped meanwhile: its
+	 * names are read once, and a missing one means it is gone.
+	 */
+	nspname = get_namespace_name(get_rel_namespace(t->relid));
+	relname = get_rel_name(t->relid);
+	if (nspname == NULL || relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"%s\" does not exist", tname)));
+	t->relname = quote_qualified_identifier(nspname, relname);
 	/* in double quotes, as PostgreSQL's own messages name relations */
-	shown = psprintf("%s.%s", get_namespace_name(get_rel_namespace(t->relid)), get_rel_name(t->relid));
+	shown = psprintf("%s.%s", nspname, relname);
 	relkind = get_rel_relkind(t->relid);
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW &&
 		relkind != RELKIND_PARTITIONED_TABLE)

@@ -14,6 +14,7 @@
 const int8	KmerDna4Code[16] = {-1, 0, 1, -1, 2, -1, -1, -1, 3, -1, -1, -1, -1, -1, -1, -1};
 
 #define ST_SORT sort_kmers
+#define ST_CHECK_FOR_INTERRUPTS
 #define ST_ELEMENT_TYPE uint64
 #define ST_COMPARE(a, b) (*(a) < *(b) ? -1 : *(a) > *(b) ? 1 : 0)
 #define ST_SCOPE static

@@ -8,9 +8,12 @@
 #
 # asan: configures and builds the module in BUILDDIR with
 #   -fsanitize=address,undefined -fno-sanitize-recover=all, and runs
-#   make check with the compiler's ASan runtime preloaded into the server
-#   (PostgreSQL itself is not instrumented; every byte the module touches
-#   is).  Leak detection is off: a backend's memory is freed by exiting.
+#   make check with the compiler's ASan runtime preloaded into the server.
+#   The module's memory accesses are checked against malloc'd blocks; since
+#   PostgreSQL is not instrumented, palloc chunks inside an AllocSet block
+#   have no redzones of their own, so an overrun of a small palloc chunk
+#   into its neighbour (or its padding) is not seen.  Leak detection is
+#   off: a backend's memory is freed by exiting.
 # valgrind: builds the module normally in BUILDDIR and runs make check
 #   with every server process under valgrind's memcheck, with
 #   suppressions of PostgreSQL's own known padding writes (test/valgrind.supp;
@@ -110,20 +113,21 @@ nours=0
 nother=0
 # a frame of the module: its file name, or (with debug information, when
 # valgrind names source files instead) one of its source files
-ours_re='pg_kmersearch\\.so|[( ](dna|kmer|score|gin|cpu|cache|highfreq|index_meta|module|planner|codec_[a-z0-9]+)\\.[ch]:[0-9]+\\)'
+ours_re='pg_kmersearch\\.so|[( ](dna|kmer|score|gin|cpu|cache|highfreq|index_meta|module|planner|settings|codec_[a-z0-9]+|pg_compat)\\.[ch]:[0-9]+\\)'
 for f in "$reports"/*; do
   [ -s "$f" ] || continue
   case $f in
     */valgrind.*)
-      # one block per error, separated by blank lines; suppression stubs
-      # ({ ... }) that --gen-suppressions printed are part of the block
-      blocks=$(awk 'BEGIN { RS = "" } /== *(Invalid|Conditional|Use of|Syscall|Mismatched|Source and destination|Argument)/ { n++ } END { print n + 0 }' "$f")
-      ours=$(awk -v ours="$ours_re" 'BEGIN { RS = "" } /== *(Invalid|Conditional|Use of|Syscall|Mismatched|Source and destination|Argument)/ && $0 ~ ours { n++ } END { print n + 0 }' "$f")
+      # one record per error: memcheck ends each with a line "==PID== "
+      # (the suppression stub --gen-suppressions prints follows it and
+      # starts the next record, which is harmless)
+      blocks=$(awk 'BEGIN { RS = "\n==[0-9]+== *\n" } /== *(Invalid|Conditional|Use of|Syscall|Mismatched|Source and destination|Argument)/ { n++ } END { print n + 0 }' "$f")
+      ours=$(awk -v ours="$ours_re" 'BEGIN { RS = "\n==[0-9]+== *\n" } /== *(Invalid|Conditional|Use of|Syscall|Mismatched|Source and destination|Argument)/ && $0 ~ ours { n++ } END { print n + 0 }' "$f")
       nours=$((nours + ours))
       nother=$((nother + blocks - ours))
       if [ "$ours" -gt 0 ]; then
         echo "sanitize.sh: valgrind errors in pg_kmersearch.so ($f):"
-        awk -v ours="$ours_re" 'BEGIN { RS = ""; ORS = "\n\n" } $0 ~ ours' "$f" | head -n 80
+        awk -v ours="$ours_re" 'BEGIN { RS = "\n==[0-9]+== *\n"; ORS = "\n\n" } /== *(Invalid|Conditional|Use of|Syscall|Mismatched|Source and destination|Argument)/ && $0 ~ ours' "$f" | head -n 80
       fi
       ;;
     *)

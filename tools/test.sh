@@ -83,7 +83,7 @@ sh "$KS_TOP/test/codec_cross_check.sh" -q 2>&1 | tee -a "$log"
 # included), then a short run of each target; test/README.md has the full run.
 ks_say "fuzz targets (test/fuzz): the committed corpus, then ${KMERSEARCH_FUZZ_RUNS:=200000} executions each"
 ks_need_packages clang libclang-rt-14-dev
-sh "$KS_TOP/test/fuzz/build.sh" "$builddir/fuzz" 2>&1 | tee -a "$log"
+PG_CONFIG=$KS_PG_CONFIG sh "$KS_TOP/test/fuzz/build.sh" "$builddir/fuzz" 2>&1 | tee -a "$log"
 sh "$KS_TOP/test/fuzz/run.sh" "$builddir/fuzz" 0 2>&1 | tee -a "$log"
 sh "$KS_TOP/test/fuzz/run.sh" "$builddir/fuzz" "$KMERSEARCH_FUZZ_RUNS" 2>&1 | tee -a "$log"
 

@@ -55,6 +55,9 @@ is($node->safe_psql('postgres', q{SET enable_seqscan = off;
 
 # memory: the backend's private memory while it works on the 100 Mbase
 # value (50 MB packed, 100 MB as text), against what that work must hold
+$node->safe_psql('postgres', q{CREATE TABLE rnd AS
+	SELECT string_agg(translate(md5(i::text), '0123456789abcdef', 'ACGTACGTACGTACGT'), '')::dna4 AS seq
+	  FROM generate_series(1, 312500) AS i});
 my $mbg = $node->background_psql('postgres', on_error_stop => 0, timeout => 900);
 my $mpid = $mbg->query('SELECT pg_backend_pid()');
 my ($base) = peak_anon_while($mbg, $mpid, 'SELECT 1');
@@ -66,7 +69,8 @@ for my $case (
 		"SET enable_bitmapscan = off; SELECT count(*) FROM long WHERE seq =% $q; RESET enable_bitmapscan", 250 ],
 	[ 'the same through the index (no recheck, no detoasting)', "SELECT count(*) FROM long WHERE seq =% $q", 32 ],
 	# the index keys of one value: its k-mers (8 bytes each) are sorted to
-	# count them
+	# count them, then counted (16 bytes a distinct k-mer): 8 bytes a base
+	# for this repetitive value, up to 24 for one whose k-mers all differ
 	[ 'indexing a copy of it', q{INSERT INTO long SELECT 100000, seq FROM long WHERE id = 2}, 1024 ])
 {
 	my ($what, $sql, $limit_mb) = @$case;
@@ -79,8 +83,24 @@ for my $case (
 my ($after) = peak_anon_while($mbg, $mpid, 'SELECT 1');
 cmp_ok(($after - $base) / 1024, '<', 64,
 	sprintf('and %.0f MB of it stays afterwards', ($after - $base) / 1024));
+# a value whose k-mers all differ has a key per base: with GIN's pending
+# list (fastupdate) the insert holds every key's index tuple at once, which
+# is GIN's cost; with fastupdate off it inserts them one by one
+for my $case (
+	[ 'indexing 10 Mbase of all-different k-mers (fastupdate = off)',
+		q{ALTER INDEX long_gin SET (fastupdate = off); INSERT INTO long SELECT 100001, seq FROM rnd}, 480 ],
+	[ 'the same with fastupdate = on (GIN pending list)',
+		q{ALTER INDEX long_gin SET (fastupdate = on); INSERT INTO long SELECT 100002, seq FROM rnd}, 2048 ])
+{
+	my ($what, $sql, $limit_mb) = @$case;
+	my ($peak, $err) = peak_anon_while($mbg, $mpid, $sql);
+	unlike($err, qr/ERROR/, "$what: no error");
+	cmp_ok(($peak - $base) / 1024, '<', $limit_mb,
+		sprintf("%s: the backend's private memory grew by %.0f MB at most (limit %d MB)",
+			$what, ($peak - $base) / 1024, $limit_mb));
+}
 $mbg->quit;
-$node->safe_psql('postgres', 'DELETE FROM long WHERE id = 100000');
+$node->safe_psql('postgres', 'DELETE FROM long WHERE id >= 100000');
 
 # long loops stop on statement_timeout and on cancel
 my ($ret, $out, $err) = $node->psql('postgres', q{SET statement_timeout = '50ms';
