@@ -61,6 +61,17 @@ $node->safe_psql('postgres', q{CREATE TABLE rnd AS
 my $mbg = $node->background_psql('postgres', on_error_stop => 0, timeout => 900);
 my $mpid = $mbg->query('SELECT pg_backend_pid()');
 my ($base) = peak_anon_while($mbg, $mpid, 'SELECT 1');
+
+# grows_by($what, $sql, $limit_mb): run $sql; its peak over the idle backend
+sub grows_by
+{
+	my ($what, $sql, $limit_mb) = @_;
+	my ($peak, $err) = peak_anon_while($mbg, $mpid, $sql);
+	unlike($err, qr/ERROR/, "$what: no error");
+	cmp_ok(($peak - $base) / 1024, '<', $limit_mb,
+		sprintf("%s: the backend's private memory grew by %.0f MB at most (limit %d MB)",
+			$what, ($peak - $base) / 1024, $limit_mb));
+}
 for my $case (
 	[ 'decoding it to text', q{SELECT length(seq::text) FROM long WHERE id = 2}, 400 ],
 	[ 'scoring it', q{SELECT kmersearch_correctedscore(seq, 'ACGTTGCAACACGTTGCAAC') FROM long WHERE id = 2}, 200 ],
@@ -73,12 +84,7 @@ for my $case (
 	# for this repetitive value, up to 24 for one whose k-mers all differ
 	[ 'indexing a copy of it', q{INSERT INTO long SELECT 100000, seq FROM long WHERE id = 2}, 1024 ])
 {
-	my ($what, $sql, $limit_mb) = @$case;
-	my ($peak, $err) = peak_anon_while($mbg, $mpid, $sql);
-	unlike($err, qr/ERROR/, "$what: no error");
-	cmp_ok(($peak - $base) / 1024, '<', $limit_mb,
-		sprintf("%s: the backend's private memory grew by %.0f MB at most (limit %d MB)",
-			$what, ($peak - $base) / 1024, $limit_mb));
+	grows_by(@$case);
 }
 my ($after) = peak_anon_while($mbg, $mpid, 'SELECT 1');
 cmp_ok(($after - $base) / 1024, '<', 64,
@@ -92,12 +98,7 @@ for my $case (
 	[ 'the same with fastupdate = on (GIN pending list)',
 		q{ALTER INDEX long_gin SET (fastupdate = on); INSERT INTO long SELECT 100002, seq FROM rnd}, 2048 ])
 {
-	my ($what, $sql, $limit_mb) = @$case;
-	my ($peak, $err) = peak_anon_while($mbg, $mpid, $sql);
-	unlike($err, qr/ERROR/, "$what: no error");
-	cmp_ok(($peak - $base) / 1024, '<', $limit_mb,
-		sprintf("%s: the backend's private memory grew by %.0f MB at most (limit %d MB)",
-			$what, ($peak - $base) / 1024, $limit_mb));
+	grows_by(@$case);
 }
 $mbg->quit;
 $node->safe_psql('postgres', 'DELETE FROM long WHERE id >= 100000');
