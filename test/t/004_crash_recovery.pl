@@ -21,10 +21,14 @@ lc_messages = 'C'
 max_parallel_maintenance_workers = 2
 });
 $primary->start;
+# a slot keeps the primary's WAL until the standby has it: the crashes and
+# recoveries below recycle segments, and a slow standby would miss them
+$primary->safe_psql('postgres', q{SELECT pg_create_physical_replication_slot('standby')});
 $primary->backup('base');
 my $standby = PostgreSQL::Test::Cluster->new('standby');
 $standby->init_from_backup($primary, 'base', has_streaming => 1);
-$standby->append_conf('postgresql.conf', qq{extension_destdir = '$destdir'});
+$standby->append_conf('postgresql.conf', qq{extension_destdir = '$destdir'
+primary_slot_name = 'standby'});
 $standby->start;
 
 # 60-base random sequences from a program, for COPY
