@@ -261,7 +261,7 @@ ReadSnapshot(bool latest)
 static SysScanDesc
 BeginTableScan(Relation rel, Oid table_oid, const char *column, int nkeys, ScanKey keys, bool latest)
 {
-	Oid			pk = RelationGetPrimaryKeyIndex(rel);
+	Oid			pk = KmerPrimaryKeyIndex(rel);
 
 	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(table_oid));
 	if (nkeys > 1)
@@ -471,12 +471,16 @@ typedef struct ParallelCacheEntry
 static dshash_parameters
 ParallelCacheParams(int tranche)
 {
-	dshash_parameters p;
+	dshash_parameters p = {0};
 
 	p.key_size = sizeof(uint64);
 	p.entry_size = sizeof(ParallelCacheEntry);
 	p.compare_function = dshash_memcmp;
 	p.hash_function = dshash_memhash;
+#if PG_VERSION_NUM >= 170000
+	/* 17 copies keys through a function of the caller's */
+	p.copy_function = dshash_memcpy;
+#endif
 	p.tranche_id = tranche;
 	return p;
 }
@@ -807,7 +811,7 @@ CheckTargetAccess(Oid relid, TargetAccess access)
 
 	if (relkind == '\0')
 		return;					/* dropped meanwhile: the lookup will say so */
-	if (access == TARGET_OWNER && !pg_class_ownercheck(relid, GetUserId()))
+	if (access == TARGET_OWNER && !object_ownercheck(RelationRelationId, relid, GetUserId()))
 		r = ACLCHECK_NOT_OWNER;
 	else if (access == TARGET_READ &&
 			 pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
@@ -1714,9 +1718,9 @@ kmersearch_move_highfreq_analysis(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation does not exist")));
-	if (!pg_class_ownercheck(from, GetUserId()))
+	if (!object_ownercheck(RelationRelationId, from, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(get_rel_relkind(from)), get_rel_name(from));
-	if (!pg_class_ownercheck(to, GetUserId()))
+	if (!object_ownercheck(RelationRelationId, to, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(get_rel_relkind(to)), get_rel_name(to));
 	args[0] = ObjectIdGetDatum(from);
 	args[1] = ObjectIdGetDatum(to);

@@ -43,7 +43,6 @@
 
 #include "access/xact.h"
 #include "catalog/partition.h"
-#include "storage/proc.h"
 
 #include "gin.h"
 #include "highfreq.h"
@@ -54,10 +53,10 @@
  * While CREATE INDEX builds an index with kmersearch.preclude_highfreq_kmer
  * on, the analysis it leaves out (chosen at ddl_command_start); written into
  * the index's options at ddl_command_end.  Forgotten when the transaction or
- * subtransaction it was set in ends first.
+ * subtransaction it was set in ends first (the callbacks below see every
+ * end, so what is set always belongs to the current transaction).
  */
 static char *build_source = NULL;
-static LocalTransactionId build_lxid = InvalidLocalTransactionId;
 static SubTransactionId build_subid = InvalidSubTransactionId;
 static bool build_callbacks = false;
 
@@ -67,7 +66,6 @@ ForgetBuildSource(void)
 	if (build_source != NULL)
 		pfree(build_source);
 	build_source = NULL;
-	build_lxid = InvalidLocalTransactionId;
 	build_subid = InvalidSubTransactionId;
 }
 
@@ -88,9 +86,7 @@ BuildSourceSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 const char *
 MetaBuildSource(void)
 {
-	if (build_source != NULL && build_lxid == MyProc->lxid)
-		return build_source;
-	return NULL;
+	return build_source;
 }
 
 static void
@@ -104,7 +100,6 @@ SetBuildSource(const char *source)
 		build_callbacks = true;
 	}
 	build_source = MemoryContextStrdup(TopMemoryContext, source);
-	build_lxid = MyProc->lxid;
 	build_subid = GetCurrentSubTransactionId();
 }
 

@@ -16,7 +16,6 @@
 #include "access/xact.h"
 #include "common/hashfn.h"
 #include "fmgr.h"
-#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -199,6 +198,35 @@ QueryPatternExclude(const QueryPattern *qp, const HighfreqSet *set, MemoryContex
 	return out;
 }
 
+/*
+ * Transactions this backend has ended.  With the statement's start time it
+ * tells one statement from the next, through a stable API (PGPROC's local
+ * transaction id moved between PostgreSQL versions).
+ */
+static uint64 xacts_ended = 0;
+static bool xact_callback = false;
+
+static void
+CountXactEnd(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PREPARE ||
+		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT)
+		xacts_ended++;
+}
+
+/* A number that stays the same for the current transaction only. */
+static uint64
+XactSerial(void)
+{
+	if (!xact_callback)
+	{
+		RegisterXactCallback(CountXactEnd, NULL);
+		xact_callback = true;
+	}
+	return xacts_ended;
+}
+
 /* The state kept in fn_extra by the score functions and =%. */
 struct ScoreCallState
 {
@@ -209,7 +237,7 @@ struct ScoreCallState
 	bool		exclude;		/* rawscore and =%: leave out high-frequency k-mers */
 	bool		excluding;		/* and a set is left out: */
 	HighfreqId	set_id;			/* this one, */
-	LocalTransactionId lxid;	/* as found in this statement */
+	uint64		xact;			/* as found in this statement */
 	TimestampTz stmt_start;
 	uint64		generation;
 	CacheDigest digest;
@@ -242,13 +270,13 @@ ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude)
 		const HighfreqSet *set;
 
 		if (!st->excluding ||
-			(st->lxid == MyProc->lxid && st->stmt_start == GetCurrentStatementStartTimestamp()))
+			(st->xact == XactSerial() && st->stmt_start == GetCurrentStatementStartTimestamp()))
 			return st;
 		/* a new statement: another session may have replaced the analysis */
 		set = HighfreqForSession(get_func_namespace(flinfo->fn_oid));
 		if (set != NULL && HighfreqSameId(HighfreqSetId(set), &st->set_id))
 		{
-			st->lxid = MyProc->lxid;
+			st->xact = XactSerial();
 			st->stmt_start = GetCurrentStatementStartTimestamp();
 			return st;
 		}
@@ -283,7 +311,7 @@ ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude)
 		st->excluding = set != NULL;
 		if (set != NULL)
 			st->set_id = *HighfreqSetId(set);
-		st->lxid = MyProc->lxid;
+		st->xact = XactSerial();
 		st->stmt_start = GetCurrentStatementStartTimestamp();
 		st->generation = CacheGeneration();
 		st->digest = CacheDigestBytes(VARDATA_ANY(query), len);
