@@ -62,8 +62,9 @@ BEGIN
     SELECT string_agg(regexp_replace(pg_get_indexdef(i.indexrelid), 'highfreq_source=''[0-9.]+''', 'highfreq_source=...'),
                       '; ' ORDER BY 1)
       INTO idx FROM pg_index i WHERE i.indrelid = rel;
+    -- (NOT NULL is in cols; 18 lists it in pg_constraint too, as contype n)
     SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '; ' ORDER BY conname)
-      INTO cons FROM pg_constraint WHERE conrelid = rel;
+      INTO cons FROM pg_constraint WHERE conrelid = rel AND contype <> 'n';
     SELECT concat_ws(' / ', obj_description(rel, 'pg_class'), col_description(rel, 3),
                      obj_description('"My Schema"."name idx"'::regclass, 'pg_class'))
       INTO comments;

@@ -13,6 +13,21 @@ EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || SQLERRM;
 END $$;
 
+-- plan(q): EXPLAIN (COSTS OFF) of q, one line a row, without the
+-- "Disabled: true" lines PostgreSQL 18 adds under a node whose kind is
+-- disabled (enable_seqscan = off) yet the only one possible: the plans the
+-- tests pin are then the same on every version
+CREATE FUNCTION plan(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+    line text;
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+        IF line !~ '^\s*Disabled: true$' THEN
+            RETURN NEXT line;
+        END IF;
+    END LOOP;
+END $$;
+
 -- The k-mer oracle of the tests, in plain SQL and independent of the C code:
 -- the windows of a sequence (substring over generate_series), each expanded
 -- into the k-mers its IUPAC codes stand for when they are at most 10 and
