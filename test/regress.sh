@@ -15,14 +15,7 @@ tmp_install=$builddir/tmp_install
 
 # Settings that make the server find the extension in tmp_install.
 server_settings() {
-  inst=$1
-  if [ "$PG_MAJORVERSION" -ge 18 ]; then
-    echo "extension_control_path = '$inst$PG_SHAREDIR:\$system'"
-    echo "dynamic_library_path = '$inst$PG_PKGLIBDIR:\$libdir'"
-  else
-    # Debian's PostgreSQL: prepended to extension and $libdir paths
-    echo "extension_destdir = '$inst'"
-  fi
+  sh "$srcdir/test/destdir_settings.sh" "$1"
   echo "max_parallel_workers_per_gather = 2"
   echo "lc_messages = 'C'"
 }

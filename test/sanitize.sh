@@ -26,6 +26,7 @@
 # A report whose stack has a frame in pg_kmersearch.so fails the run, as
 # does any sanitizer report at all; valgrind reports outside the module
 # are counted and listed.  Reports are kept in BUILDDIR/sanitize-reports.
+# BUILDDIR may be where the server's user cannot read (as root, in /root).
 # Needs gcc (libasan, libubsan) or valgrind.
 set -eu
 
@@ -45,9 +46,15 @@ CC=${CC:-gcc}
 
 mkdir -p "$builddir"
 builddir=$(cd "$builddir" && pwd)
-reports=$builddir/sanitize-reports
-rm -rf "$reports"
+# What the server reads or writes (the preloaded shim, the valgrind wrapper
+# and suppressions, the reports) lives in a directory of its own, which the
+# server's user can reach even when the build directory is in /root; the
+# reports are copied to BUILDDIR/sanitize-reports at the end.
+srv=$(mktemp -d "${TMPDIR:-/tmp}/pg_kmersearch-sanitize.XXXXXX")
+chmod 755 "$srv"
+reports=$srv/reports
 mkdir -p "$reports"
+trap 'rm -rf "$srv"' EXIT INT TERM
 # the server's user writes the reports
 if [ "$(id -u)" = 0 ]; then
   chown "${KMERSEARCH_TEST_USER:-postgres}" "$reports" 2>/dev/null || chmod 1777 "$reports"
@@ -67,8 +74,8 @@ case $mode in
     runtime=$("$CC" -print-file-name=libasan.so)
     [ -f "$runtime" ] || { echo "sanitize.sh: $CC has no libasan.so" >&2; exit 1; }
     # see the shim's comment: without it the preloaded runtime hangs at start
-    "$CC" -shared -fPIC -O1 -o "$builddir/asan_swift_shim.so" "$here/asan_swift_shim.c"
-    KMERSEARCH_SERVER_ENV="LD_PRELOAD=$runtime:$builddir/asan_swift_shim.so
+    "$CC" -shared -fPIC -O1 -o "$srv/asan_swift_shim.so" "$here/asan_swift_shim.c"
+    KMERSEARCH_SERVER_ENV="LD_PRELOAD=$runtime:$srv/asan_swift_shim.so
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:log_path=$reports/asan:verify_asan_link_order=0
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
     ;;
@@ -77,13 +84,15 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
     (cd "$builddir" && "$top/configure" --with-pgconfig="$PG_CONFIG" CFLAGS="-g -O2" >configure.out 2>&1) \
       || { cat "$builddir/configure.out"; exit 1; }
     make -C "$builddir" -j"$(nproc)" >"$builddir/build.log" 2>&1 || { tail -n 30 "$builddir/build.log"; exit 1; }
-    wrapper=$builddir/postgres-under-valgrind
+    wrapper=$srv/postgres-under-valgrind
+    cp "$here/valgrind.supp" "$srv/valgrind.supp"
+    if [ -n "${VALGRIND_SUPP:-}" ]; then cp "$VALGRIND_SUPP" "$srv/extra.supp"; fi
     cat >"$wrapper" <<EOF
 #!/bin/sh
 # pg_ctl starts this instead of postgres (test/sanitize.sh)
 exec valgrind --quiet --tool=memcheck --trace-children=yes --track-origins=${VALGRIND_TRACK_ORIGINS:-no} \\
   --read-var-info=no --num-callers=30 --error-limit=no \\
-  --suppressions="$here/valgrind.supp" ${VALGRIND_SUPP:+--suppressions="$VALGRIND_SUPP"} \\
+  --suppressions="$srv/valgrind.supp" ${VALGRIND_SUPP:+--suppressions="$srv/extra.supp"} \\
   --gen-suppressions=all \\
   --log-file="$reports/valgrind.%p" \\
   "$("$PG_CONFIG" --bindir)/postgres" "\$@"
@@ -137,6 +146,8 @@ for f in "$reports"/*; do
       ;;
   esac
 done
+rm -rf "$builddir/sanitize-reports"
+cp -r "$reports" "$builddir/sanitize-reports"
 echo "sanitize.sh $mode: $nours report(s) from pg_kmersearch, $nother from PostgreSQL itself; regression exit $status"
 [ $nours -eq 0 ] || status=1
 exit $status

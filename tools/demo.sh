@@ -11,8 +11,26 @@
 # same, with the extension installed under .demo/install instead of the
 # system.  The cluster is left running for you to explore; the script prints
 # how to connect and how to stop it.  Running it again reuses the cluster.
+# When the project sits where the postgres user cannot read (a checkout in
+# /root), the cluster lives in /var/tmp instead, under a name made from the
+# project's path (the same every run).  On failure it says which step failed,
+# stops the server it started and leaves the cluster's files for a look.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+step="setting up"
+started=
+say_step() { step=$*; ks_say "$*"; }
+on_exit() {
+  local status=$?
+  [ $status -eq 0 ] && return
+  printf '\ndemo: FAILED while %s (exit %d)\n' "$step" "$status" >&2
+  if [ -n "$started" ]; then
+    ks_stop_cluster
+    printf 'demo: stopped the server it had started; its log is %s\n' "$KS_CLUSTER/server.log" >&2
+  fi
+}
+trap on_exit EXIT
 
 # every Nth sequence of SILVA SSURef 93 (204,065 sequences): 5,102 of them
 every=${KMERSEARCH_DEMO_EVERY:-40}
@@ -20,19 +38,20 @@ every=${KMERSEARCH_DEMO_EVERY:-40}
 ks_need_build_deps
 ks_need_packages ncbi-blast+ ncbi-rrna-data
 
+step="building"
 ks_build "$KS_TOP/build"
 demo=$(ks_cluster_dir "$KS_TOP/.demo")
 if ks_is_root; then
-  ks_say "make install (system)"
+  say_step "make install (into this system's PostgreSQL $KS_PG_MAJOR)"
   make -C "$KS_TOP/build" install >/dev/null
   destdir=
 else
-  ks_say "make install DESTDIR=$demo/install"
+  say_step "make install DESTDIR=$demo/install"
   make -C "$KS_TOP/build" install DESTDIR="$demo/install" >/dev/null
   destdir=$demo/install
 fi
 
-ks_say "extracting every ${every}th SSU rRNA sequence (SILVA SSURef 93, package ncbi-rrna-data)"
+say_step "extracting every ${every}th SSU rRNA sequence (SILVA SSURef 93, package ncbi-rrna-data)"
 export BLASTDB=/usr/share/ncbi/data
 # Tab-separated accession, description and sequence, one sequence a line.
 blastdbcmd -db SSURef_93.fasta -entry all -line_length 1000000 \
@@ -45,12 +64,19 @@ query=$({ blastdbcmd -db Combined16SrRNA_2-12-2008 -entry all -line_length 10000
   | awk 'NR == 2 { print substr($0, 401, 250); exit }')
 if ks_is_root; then chown "$(ks_run_user)" "$demo/ssu.tsv"; fi
 
-ks_say "starting a throwaway cluster in $demo"
+if [ -f "$demo/data/PG_VERSION" ]; then
+  say_step "starting the demo cluster in $demo (made by an earlier run)"
+else
+  say_step "making and starting a throwaway cluster in $demo"
+fi
 ks_start_cluster "$demo" "$destdir"
+started=yes
 
-ks_say "running tools/demo.sql"
+say_step "running tools/demo.sql"
 ks_psql -d postgres -c 'DROP DATABASE IF EXISTS kmersearch_demo' -c 'CREATE DATABASE kmersearch_demo' >/dev/null
-ks_psql -d kmersearch_demo -v tsv="$demo/ssu.tsv" -v query="$query" -f "$KS_TOP/tools/demo.sql" < /dev/null
+# (psql reads the script from its standard input, opened here: the server's
+# user may not be able to read the checkout)
+ks_psql -d kmersearch_demo -v tsv="$demo/ssu.tsv" -v query="$query" < "$KS_TOP/tools/demo.sql"
 
 cat <<MSG
 

@@ -7,7 +7,20 @@
 # postgres).
 
 KS_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-KS_PG_MAJOR=${KMERSEARCH_PG_MAJOR:-15}
+# The PostgreSQL version: KMERSEARCH_PG_MAJOR, else this system's default
+# (Debian's postgresql-common says which), else 15.
+ks_default_pg_major() {
+  local v
+  v=$(sed -n 's/^\([0-9][0-9]*\)$/\1/p' /usr/share/postgresql-common/supported_versions 2>/dev/null | tail -n 1)
+  if [ -z "$v" ] && [ -r /etc/os-release ]; then
+    case $(. /etc/os-release; echo "${VERSION_CODENAME:-}") in
+      bookworm) v=15 ;;
+      trixie) v=17 ;;
+    esac
+  fi
+  echo "${v:-15}"
+}
+KS_PG_MAJOR=${KMERSEARCH_PG_MAJOR:-$(ks_default_pg_major)}
 
 ks_say() { printf '\n== %s\n' "$*"; }
 ks_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -22,9 +35,11 @@ ks_need_packages() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   if ks_is_root; then
-    ks_say "installing ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    ks_say "installing ${missing[*]} (Debian packages)"
+    apt-get update -qq || ks_die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null \
+      || ks_die "could not install ${missing[*]}"
   else
     ks_die "missing packages; as root run: apt-get install ${missing[*]}"
   fi
@@ -78,27 +93,47 @@ ks_as_server_user() {
   fi
 }
 
-# ks_cluster_dir PREFERRED: PREFERRED if the server user can create files
-# there, else a directory under /tmp (when the project sits somewhere that
-# user cannot reach, such as /root).
+# ks_cluster_dir PREFERRED [fresh]: PREFERRED if the server user can create
+# files there, else a directory under /var/tmp named after PREFERRED (when
+# the project sits where that user cannot reach, such as /root): the same
+# one every time, so that a cluster made there is found again.  With fresh,
+# what was there before is removed.
 ks_cluster_dir() {
-  local want=$1
+  local want=$1 fresh=${2:-}
+  [ -n "$fresh" ] && rm -rf "$want"
   mkdir -p "$want"
   if ks_is_root; then
     chown "$(ks_run_user)" "$want"
     if ! runuser -u "$(ks_run_user)" -- test -w "$want" 2>/dev/null; then
-      want=$(mktemp -d "/tmp/pg_kmersearch-$(basename "$want").XXXXXX")
-      chown "$(ks_run_user)" "$want"
-      echo "note: $(ks_run_user) cannot reach the project directory; using $want" >&2
+      local alt
+      alt=/var/tmp/pg_kmersearch-$(basename "$want" | sed 's/^\.//')-$(printf '%s' "$want" | cksum | cut -d' ' -f1)
+      [ -n "$fresh" ] && rm -rf "$alt"
+      mkdir -p "$alt"
+      chmod 755 "$alt"
+      chown "$(ks_run_user)" "$alt"
+      echo "note: $(ks_run_user) cannot reach $want; using $alt" >&2
+      want=$alt
     fi
   fi
   echo "$want"
 }
 
+# ks_copy_tree DIR: the checkout's files (those git tracks and the untracked
+# ones it does not ignore; every file of a release tarball) copied to DIR.
+ks_copy_tree() {
+  local dest=$1
+  mkdir -p "$dest"
+  if [ -d "$KS_TOP/.git" ] && command -v git >/dev/null; then
+    (cd "$KS_TOP" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -xf - -C "$dest"
+  else
+    (cd "$KS_TOP" && tar --exclude='./build*' --exclude=./.demo -cf - .) | tar -xf - -C "$dest"
+  fi
+}
+
 # ks_start_cluster DIR [EXTENSION_DESTDIR]: initdb (once; UTF8, C locale)
 # and start a server with its socket in DIR, listening on no TCP address.
 # Sets KS_PGHOST and KS_PGPORT.  With EXTENSION_DESTDIR the server loads the
-# extension from a DESTDIR install (Debian's extension_destdir).  Lines in
+# extension from a DESTDIR install (test/destdir_settings.sh).  Lines in
 # KS_EXTRA_SETTINGS are added to the server's settings.
 ks_start_cluster() {
   local dir=$1 destdir=${2:-}
@@ -113,7 +148,7 @@ ks_start_cluster() {
     echo "listen_addresses = ''"
     echo "unix_socket_directories = '$dir'"
     echo "port = $KS_PGPORT"
-    [ -n "$destdir" ] && echo "extension_destdir = '$destdir'"
+    [ -n "$destdir" ] && PG_CONFIG=$KS_PG_CONFIG sh "$KS_TOP/test/destdir_settings.sh" "$destdir"
     printf '%s\n' "${KS_EXTRA_SETTINGS:-}"
   } > "$dir/data/kmersearch.conf"
   grep -q "include_if_exists = 'kmersearch.conf'" "$dir/data/postgresql.conf" \

@@ -1,49 +1,101 @@
 #!/usr/bin/env bash
-# Build pg_kmersearch and run its whole test suite.
+# Build pg_kmersearch and run its whole test suite on the PostgreSQL versions
+# users run.
 #
-#   bash tools/test.sh
+#   bash tools/test.sh                the matrix below (chroots need root)
+#   bash tools/test.sh --here [STAGE...]
+#                                     stages on this machine's PostgreSQL only
+#                                     (default: every stage but deb)
 #
-# As root it first installs what is missing from Debian's packages; the
-# PostgreSQL servers it starts run as an unprivileged user.  Steps:
-#   1. a VPATH build (with -Werror under CI=true);
-#   2. make check: the codec kernel test (every SIMD kernel against the
-#      scalar one) and the regression suite on a temporary instance, without
-#      installing anything into the system; then test/codec_cross_check.sh
-#      (the kernels under sanitizers, and the arm64 NEON kernels under qemu);
-#   2b. the libFuzzer targets (test/fuzz) on their corpus and briefly; the
-#      suite with the module under ASan + UBSan, and part of it under
-#      valgrind (test/sanitize.sh);
-#   3. make installcheck: the same suite against a running server (a
-#      throwaway cluster that loads the extension from a DESTDIR install),
-#      and the TAP tests (test/t/*.pl, PostgreSQL::Test::Cluster) on that
-#      install: the analysis's parallel workers and cancels;
-#   4. make distcheck: the release tarball builds, passes make check,
-#      installs and uninstalls cleanly;
-#   5. as root, the packages from that tarball: dpkg-buildpackage (which runs
-#      the suite against the files it installs), lintian without errors,
-#      dpkg -i and the suite against the installed package (then dpkg -r),
-#      and make rpm with a check of the RPM's file list.
-# On failure the regression differences are printed.
-set -euo pipefail
+# The matrix (KMERSEARCH_MATRIX picks a part, e.g. "here pg17"):
+#   here       this machine (Debian 12, PostgreSQL 15): every stage but deb
+#   pg15       a fresh Debian 12 chroot: the .deb (stage deb)
+#   pg17       Debian 13 chroot, PostgreSQL 17: build, check, installcheck,
+#              tap, deb, rpm
+#   pg18       Debian unstable chroot, PostgreSQL 18: the same
+#   pg15-i386  Debian 12 i386 chroot (32-bit): build, check, installcheck
+# The chroots are made with debootstrap from Debian's package registry by
+# tools/chroot.sh and kept in /var/cache/pg_kmersearch/chroots for the next
+# run; the checkout is copied into each as /root/pg_kmersearch, where this
+# script runs again with --here.  Without root only "here" runs.
+#
+# Stages (--here):
+#   build        a VPATH build (with -Werror under CI=true)
+#   check        make check: the codec kernel test (every SIMD kernel against
+#                the scalar one) and the regression suite on a temporary
+#                instance, nothing installed into the system
+#   crosscheck   test/codec_cross_check.sh: the kernels under sanitizers, and
+#                the arm64 NEON kernels under qemu
+#   fuzz         the libFuzzer targets (test/fuzz) on their corpus and briefly
+#   asan         the suite with the module under ASan + UBSan
+#   valgrind     part of the suite with the server under valgrind
+#   installcheck make installcheck against a throwaway cluster loading the
+#                extension from a DESTDIR install; the SIMD level chosen
+#   tap          the TAP tests (test/t/*.pl, PostgreSQL::Test::Cluster)
+#   distcheck    make distcheck: the release tarball builds, passes make
+#                check, installs and uninstalls cleanly
+#   deb          (root) the .deb from the release tarball: its build
+#                dependencies (apt-get build-dep), dpkg-buildpackage (which
+#                runs the suite against the files it installs), lintian,
+#                dpkg -i, debian/tests/installcheck, dpkg -r.  It installs a
+#                package, so the matrix runs it only in chroots.
+#   rpm          make rpm and a check of the RPM's file list
+#
+# As root it installs what is missing from Debian's packages and says what;
+# the servers it starts run as an unprivileged user.  It never installs the
+# extension into this machine's PostgreSQL.  Every stage runs even when one
+# before it failed (but for those that need a build); the closing line
+# "tests: N passed, M failed" counts every test of every version, and a
+# stage that failed without a failing test counts as one failure.
+set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ks_need_build_deps
+HERE_STAGES="build check crosscheck fuzz asan valgrind installcheck tap distcheck rpm"
+ALL_STAGES="$HERE_STAGES deb"
+
+# chroot_stages NAME: what the matrix runs in chroot NAME
+chroot_stages() {
+  case $1 in
+    pg15) echo "build deb" ;;
+    pg17|pg18) echo "build check installcheck tap deb rpm" ;;
+    pg15-i386) echo "build check installcheck" ;;
+  esac
+}
 
 builddir=$KS_TOP/build-test
-rm -rf "$builddir"
-configure_args=()
-[ "${CI:-}" = true ] && configure_args+=(--enable-werror)
-
 log=$builddir/test.log
-mkdir -p "$builddir"
-: > "$log"
-# counts over every run, for the closing line: pg_regress tests, automake
-# test programs (PASS:/FAIL:) and codec_cross_check.sh runs (PASS/FAIL)
+
+# tally FILE: the closing line's counts: pg_regress tests (15's "test x
+# ... ok" and 16+'s "ok 1   - x" styles), TAP and automake results, and the
+# PASS/FAIL lines of this script and of test/codec_cross_check.sh
 tally() {
-  awk '/^(test|ok) .* ok / { p++ } /^(test|not ok) .* FAILED/ { f++ }
-       /^ok [0-9]+ - / { p++ } /^not ok [0-9]+ - / { f++ }
+  awk '/^test .* ok / { p++ } /^test .* FAILED/ { f++ }
+       /^ok [0-9]+ +- / { p++ } /^not ok [0-9]+ +- / { f++ }
        /^PASS:? / { p++ } /^(FAIL|ERROR):? / { f++ }
-       END { printf "%d passed, %d failed\n", p, f }' "$log"
+       END { printf "%d passed, %d failed\n", p, f }' "$@"
+}
+failures_in() { tally "$1" | sed 's/.* passed, \([0-9]*\) failed/\1/'; }
+
+# run_step NAME CMD...: CMD with its output on the terminal and in the log.
+# A step that fails without a failing test of its own is one failure.
+failed_steps=()
+run_step() {
+  local name=$1 seg status start=$SECONDS
+  shift
+  seg=$(mktemp "${TMPDIR:-/tmp}/pg_kmersearch-step.XXXXXX")
+  ks_say "$name"
+  "$@" 2>&1 | tee "$seg"
+  status=${PIPESTATUS[0]}
+  cat "$seg" >> "$log"
+  if [ "$status" -ne 0 ]; then
+    failed_steps+=("$name")
+    if [ "$(failures_in "$seg")" = 0 ]; then
+      echo "FAIL: $name (exit $status)" | tee -a "$log"
+    fi
+  fi
+  rm -f "$seg"
+  printf '(%s: %d s)\n' "$name" $((SECONDS - start))
+  return "$status"
 }
 
 show_diffs() {
@@ -53,115 +105,152 @@ show_diffs() {
     cat "$f"
   done
 }
-finish() {
-  local status=$?
-  ks_stop_cluster
-  # never leave the package installed
-  if [ -n "${KS_INSTALLED_DEB:-}" ]; then dpkg -r "$KS_INSTALLED_DEB" >/dev/null 2>&1 || true; fi
-  if [ -n "${pkgdir:-}" ]; then rm -rf "$pkgdir"; fi
-  if [ $status -ne 0 ]; then
-    show_diffs
-    printf '\ntools/test.sh: FAILED (exit %d)\n' "$status"
-    printf 'tests: %s\n' "$(tally)"
-  fi
-  exit $status
+
+# ---- the stages on this machine's PostgreSQL ----
+
+stage_deps() {
+  case $1 in
+    crosscheck) [ "$(uname -m)" = aarch64 ] || ks_need_packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user ;;
+    fuzz) ks_need_packages clang libclang-rt-14-dev ;;
+    valgrind) ks_need_packages valgrind ;;
+    tap) ks_need_packages libipc-run-perl ;;
+    deb)
+      ks_need_packages dpkg-dev lintian
+      # what debian/control asks for (build-essential included)
+      ks_say "build dependencies of the package (apt-get build-dep)"
+      DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -qq -o DPkg::Lock::Timeout=600 "$KS_TOP" >/dev/null \
+        || ks_die "apt-get build-dep failed" ;;
+    rpm) ks_need_packages rpm ;;
+  esac
 }
-trap finish EXIT
 
-ks_build "$builddir" "${configure_args[@]}"
+do_build() {
+  local args=()
+  [ "${CI:-}" = true ] && args+=(--enable-werror)
+  ks_build "$builddir" "${args[@]}"
+}
 
-ks_say "make check"
-make -C "$builddir" check 2>&1 | tee -a "$log"
-
-ks_say "codec kernels: sanitizers, and NEON under qemu (test/codec_cross_check.sh)"
-if ks_is_root && [ "$(uname -m)" != aarch64 ]; then
-  ks_need_packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
-fi
-sh "$KS_TOP/test/codec_cross_check.sh" -q 2>&1 | tee -a "$log"
+do_check() { make -C "$builddir" check; }
+do_crosscheck() { sh "$KS_TOP/test/codec_cross_check.sh" -q; }
 
 # Fuzzing: the committed corpus (every input found so far, crashers
 # included), then a short run of each target; test/README.md has the full run.
-ks_say "fuzz targets (test/fuzz): the committed corpus, then ${KMERSEARCH_FUZZ_RUNS:=200000} executions each"
-ks_need_packages clang libclang-rt-14-dev
-PG_CONFIG=$KS_PG_CONFIG sh "$KS_TOP/test/fuzz/build.sh" "$builddir/fuzz" 2>&1 | tee -a "$log"
-sh "$KS_TOP/test/fuzz/run.sh" "$builddir/fuzz" 0 2>&1 | tee -a "$log"
-sh "$KS_TOP/test/fuzz/run.sh" "$builddir/fuzz" "$KMERSEARCH_FUZZ_RUNS" 2>&1 | tee -a "$log"
+do_fuzz() {
+  echo "the committed corpus, then ${KMERSEARCH_FUZZ_RUNS:=200000} executions each"
+  PG_CONFIG=$KS_PG_CONFIG sh "$KS_TOP/test/fuzz/build.sh" "$builddir/fuzz" \
+    && sh "$KS_TOP/test/fuzz/run.sh" "$builddir/fuzz" 0 \
+    && sh "$KS_TOP/test/fuzz/run.sh" "$builddir/fuzz" "$KMERSEARCH_FUZZ_RUNS"
+}
 
-# The regression suite with the module under ASan + UBSan, and (reduced to
-# what fits CI's time) with the server under valgrind.
-ks_say "regression suite, module under AddressSanitizer + UBSan (test/sanitize.sh asan)"
-PG_CONFIG=$KS_PG_CONFIG sh "$KS_TOP/test/sanitize.sh" asan "$builddir/asan" 2>&1 | tee -a "$log"
-ks_say "regression suite under valgrind, reduced (test/sanitize.sh valgrind)"
-ks_need_packages valgrind
-PG_CONFIG=$KS_PG_CONFIG sh "$KS_TOP/test/sanitize.sh" valgrind "$builddir/valgrind" \
-  setup dna_input dna_functions dna_binary dna_large kmer_search security 2>&1 | tee -a "$log"
+do_asan() { PG_CONFIG=$KS_PG_CONFIG sh "$KS_TOP/test/sanitize.sh" asan "$builddir/asan"; }
 
-ks_say "make installcheck (throwaway cluster, DESTDIR install)"
-cluster=$(ks_cluster_dir "$builddir/installcheck")
-make -C "$builddir" install DESTDIR="$cluster/install" >/dev/null
-ks_start_cluster "$cluster" "$cluster/install"
-make -C "$builddir" installcheck PGHOST="$KS_PGHOST" PGPORT="$KS_PGPORT" PGUSER=postgres 2>&1 | tee -a "$log"
+# (reduced to what fits CI's time; test/README.md has the full run)
+do_valgrind() {
+  PG_CONFIG=$KS_PG_CONFIG sh "$KS_TOP/test/sanitize.sh" valgrind "$builddir/valgrind" \
+    setup dna_input dna_functions dna_binary dna_large kmer_search security
+}
 
-# The SIMD level the module chose must be the best this CPU offers (the
-# regression tests only show that every level gives the same results).
-case $(uname -m) in
-  aarch64) want=NEON ;;
-  x86_64)
-    flags=$(grep -m1 '^flags' /proc/cpuinfo)
-    if [[ " $flags " == *" avx512f "* && " $flags " == *" avx512bw "* && " $flags " == *" avx2 "* ]]; then
-      want=AVX512BW
-    elif [[ " $flags " == *" avx2 "* ]]; then
-      want=AVX2
-    else
-      want=None
-    fi ;;
-  *) want=None ;;
-esac
-got=$(ks_psql -d contrib_regression -Atc 'SELECT kmersearch_simd_capability()')
-if [ "$got" = "$want" ]; then
-  echo "PASS  SIMD dispatch: $got" | tee -a "$log"
-else
-  echo "FAIL  SIMD dispatch: the module uses $got, the CPU offers $want" | tee -a "$log"
-  exit 1
-fi
-ks_stop_cluster
+do_installcheck() {
+  local cluster want got flags status=0
+  cluster=$(ks_cluster_dir "$builddir/installcheck" fresh)
+  make -C "$builddir" install DESTDIR="$cluster/install" >/dev/null || return 1
+  ks_start_cluster "$cluster" "$cluster/install" || return 1
+  make -C "$builddir" installcheck PGHOST="$KS_PGHOST" PGPORT="$KS_PGPORT" PGUSER=postgres || status=1
+  # The SIMD level the module chose must be the best this CPU offers (the
+  # regression tests only show that every level gives the same results).
+  # On x86 the compiler's own CPU check says what that is; it runs where
+  # the module runs (under qemu too, whose emulated CPU is then the one).
+  case $(uname -m) in
+    aarch64) want=NEON ;;
+    x86_64|i?86)
+      printf '%s\n' '#include <stdio.h>' 'int main(void) {' \
+        '  __builtin_cpu_init();' \
+        '  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx2"))' \
+        '    puts("AVX512BW");' \
+        '  else puts(__builtin_cpu_supports("avx2") ? "AVX2" : "None");' \
+        '  return 0;' '}' > "$builddir/cpu_level.c"
+      gcc -o "$builddir/cpu_level" "$builddir/cpu_level.c" && want=$("$builddir/cpu_level") || want=unknown ;;
+    *) want=None ;;
+  esac
+  got=$(ks_psql -d contrib_regression -Atc 'SELECT kmersearch_simd_capability()')
+  if [ "$got" = "$want" ]; then
+    echo "PASS  SIMD dispatch: $got"
+  else
+    echo "FAIL  SIMD dispatch: the module uses $got, the CPU offers $want"
+    status=1
+  fi
+  ks_stop_cluster
+  return $status
+}
 
-ks_say "TAP tests (test/t, PostgreSQL::Test::Cluster)"
-ks_need_packages libipc-run-perl
-sh "$KS_TOP/test/tap.sh" "$KS_TOP" "$cluster/install" "$KS_PG_BINDIR" "$("$KS_PG_CONFIG" --pgxs | sed 's|/src/makefiles/pgxs.mk$||')" 2>&1 | tee -a "$log"
+do_tap() {
+  local destdir
+  destdir=$(ks_cluster_dir "$builddir/tap-install" fresh)
+  make -C "$builddir" install DESTDIR="$destdir" >/dev/null || return 1
+  sh "$KS_TOP/test/tap.sh" "$KS_TOP" "$destdir" "$KS_PG_CONFIG"
+}
 
-ks_say "make distcheck"
-make -C "$builddir" distcheck 2>&1 | tee -a "$log"
+do_distcheck() { make -C "$builddir" distcheck; }
 
-# The packages, from the release tarball distcheck made: the .deb (its build
-# runs the suite against the files it installs), lintian, the suite again
-# against the installed package, and the RPM's file list.
-tarball=$(ls "$builddir"/pg_kmersearch-*.tar.gz | head -n 1)
-if ks_is_root; then
-  ks_say "Debian package from $(basename "$tarball"): dpkg-buildpackage, lintian, dpkg -i, installcheck"
-  ks_need_packages debhelper lintian postgresql-all fakeroot
+# the release tarball: distcheck's, or make dist's
+tarball() {
+  ls "$builddir"/pg_kmersearch-*.tar.gz 2>/dev/null | head -n 1 | grep . && return 0
+  make -C "$builddir" dist >/dev/null && ls "$builddir"/pg_kmersearch-*.tar.gz | head -n 1
+}
+
+# The .deb from the release tarball, with what a packager runs.  It installs
+# the package into this machine's PostgreSQL: refused unless nothing of the
+# extension is installed there already (the matrix runs it in chroots).
+do_deb() {
+  local tb pkgdir src debs pkg status=0 v
+  ks_is_root || { echo "the package stage needs root"; return 1; }
+  for v in $(ls /usr/lib/postgresql); do
+    if [ -e "/usr/lib/postgresql/$v/lib/pg_kmersearch.so" ] || dpkg-query -W "postgresql-$v-pg-kmersearch" >/dev/null 2>&1; then
+      echo "pg_kmersearch is already installed for PostgreSQL $v here: the package stage would replace it;"
+      echo "it runs in the matrix's chroots (bash tools/test.sh as root)"
+      return 1
+    fi
+  done
+  tb=$(tarball) || return 1
   pkgdir=$(mktemp -d "${TMPDIR:-/tmp}/pg_kmersearch-deb.XXXXXX")
   # the build's test cluster runs as an unprivileged user and reads the
   # extension from the package directory inside this one
   chmod 755 "$pkgdir"
-  tar -xzf "$tarball" -C "$pkgdir"
-  (cd "$pkgdir"/pg_kmersearch-*/ && dpkg-buildpackage -us -uc -b) 2>&1 | tee -a "$log"
-  lintian --fail-on error --tag-display-limit 0 "$pkgdir"/*.changes 2>&1 \
-    | { grep -v 'running with root privileges' || true; } | tee -a "$log"
-  echo "PASS  lintian: no errors" | tee -a "$log"
-  deb=$(ls "$pkgdir"/postgresql-"$KS_PG_MAJOR"-pg-kmersearch_*.deb)
-  KS_INSTALLED_DEB=postgresql-$KS_PG_MAJOR-pg-kmersearch
-  dpkg -i "$deb" >/dev/null
-  # the package's own installed-package test (what autopkgtest runs)
-  (cd "$pkgdir"/pg_kmersearch-*/ && sh debian/tests/installcheck) 2>&1 | tee -a "$log"
-  dpkg -r "$KS_INSTALLED_DEB" >/dev/null
-  KS_INSTALLED_DEB=
+  tar -xzf "$tb" -C "$pkgdir"
+  src=$(ls -d "$pkgdir"/pg_kmersearch-*/)
+  # The build runs the suite against the files it installs, unless this run
+  # has run it already (stage check) on the same PostgreSQL: then the suite
+  # runs once, by debian/tests against the installed package.
+  local opts=${DEB_BUILD_OPTIONS:-}
+  case " $run_stages " in
+    *" check "*) opts="$opts nocheck"; echo "(the build's own run of the suite is left out: stage check ran it)" ;;
+  esac
+  (cd "$src" && DEB_BUILD_OPTIONS=$opts dpkg-buildpackage -us -uc -b) || status=1
+  if [ $status = 0 ]; then
+    lintian --fail-on error --tag-display-limit 0 "$pkgdir"/*.changes 2>&1 \
+      | grep -v 'running with root privileges'
+    if [ "${PIPESTATUS[0]}" = 0 ]; then echo "PASS  lintian: no errors"; else echo "FAIL  lintian"; status=1; fi
+  fi
+  debs=$(ls "$pkgdir"/postgresql-*-pg-kmersearch_*.deb 2>/dev/null)
+  if [ $status = 0 ] && [ -n "$debs" ]; then
+    echo "packages: $(basename -a $debs | tr '\n' ' ')"
+    # shellcheck disable=SC2086
+    dpkg -i $debs >/dev/null || status=1
+    # the package's own installed-package test (what autopkgtest runs)
+    (cd "$src" && sh debian/tests/installcheck) || status=1
+    for pkg in $debs; do
+      dpkg -r "$(dpkg-deb -f "$pkg" Package)" >/dev/null || status=1
+    done
+  elif [ $status = 0 ]; then
+    echo "FAIL  dpkg-buildpackage made no package"; status=1
+  fi
   rm -rf "$pkgdir"
-  pkgdir=
+  return $status
+}
 
-  ks_say "RPM (make rpm), and its files"
-  ks_need_packages rpm
-  make -C "$builddir" rpm 2>&1 | tee -a "$log"
+do_rpm() {
+  local rpmfile files instdir f status=0
+  make -C "$builddir" rpm || return 1
   rpmfile=$(ls "$builddir"/pg_kmersearch_"$KS_PG_MAJOR"-*.rpm | head -n 1)
   files=$(rpm -qlp "$rpmfile" 2>/dev/null)
   instdir=$(dirname "$("$KS_PG_CONFIG" --bindir)")
@@ -169,15 +258,182 @@ if ks_is_root; then
            "$instdir/share/extension/pg_kmersearch--1.0.sql" "$instdir/doc/extension/pg_kmersearch.en.md" \
            LICENSE README.md pg_kmersearch.ja.md; do
     if printf '%s\n' "$files" | grep -q -- "$f\$"; then
-      echo "PASS  rpm $(basename "$rpmfile") has $f" | tee -a "$log"
+      echo "PASS  rpm $(basename "$rpmfile") has $f"
     else
-      echo "FAIL  rpm $(basename "$rpmfile") lacks $f" | tee -a "$log"
-      exit 1
+      echo "FAIL  rpm $(basename "$rpmfile") lacks $f"
+      status=1
     fi
   done
-else
-  echo "(packages are built and installed only as root)"
+  return $status
+}
+
+# run_here STAGE...: the stages on this machine's PostgreSQL
+run_stages=
+run_here() {
+  local s built=
+  for s in "$@"; do
+    case " $ALL_STAGES " in *" $s "*) ;; *) ks_die "unknown stage $s (stages: $ALL_STAGES)" ;; esac
+  done
+  ks_need_build_deps
+  for s in "$@"; do stage_deps "$s"; done
+  rm -rf "$builddir"
+  mkdir -p "$builddir"
+  : > "$log"
+  run_stages="$*"
+  echo "PostgreSQL $("$KS_PG_CONFIG" --version | sed 's/^PostgreSQL //') ($(uname -m)); stages: $*"
+  for s in "$@"; do
+    if [ "$s" = build ]; then
+      run_step "build" do_build && built=yes
+    elif [ -z "$built" ]; then
+      echo "FAIL: $s (not run: no build)" | tee -a "$log"
+      failed_steps+=("$s")
+    else
+      run_step "$s" "do_$s"
+    fi
+  done
+}
+
+# ---- the matrix ----
+
+# in_chroot NAME ARGS...: tools/test.sh ARGS in chroot NAME, on the copy of
+# the checkout there (/root/pg_kmersearch, where a user would clone it)
+in_chroot() {
+  local name=$1
+  shift
+  bash "$KS_TOP/tools/chroot.sh" run "$name" \
+    env KMERSEARCH_PG_MAJOR="$(bash "$KS_TOP/tools/chroot.sh" major "$name")" \
+    bash /root/pg_kmersearch/tools/test.sh "$@"
+}
+
+# prepare_chroot NAME: make (or check) the chroot, copy the checkout into it
+# and install what its stages need
+prepare_chroot() {
+  local name=$1 dir
+  bash "$KS_TOP/tools/chroot.sh" make "$name" || return 1
+  dir=$(bash "$KS_TOP/tools/chroot.sh" dir "$name")
+  rm -rf "$dir/root/pg_kmersearch"
+  ks_copy_tree "$dir/root/pg_kmersearch" || return 1
+  # a package an interrupted run left installed in this (throwaway) system
+  bash "$KS_TOP/tools/chroot.sh" run "$name" sh -c \
+    'dpkg-query -W -f "\${db:Status-Status} \${Package}\n" "postgresql-*-pg-kmersearch" 2>/dev/null \
+       | awk "\$1 == \"installed\" { print \$2 }" | xargs -r dpkg -r'
+  in_chroot "$name" --deps $(chroot_stages "$name")
+}
+
+# --deps STAGE...: only install what those stages need (the matrix does
+# this in each chroot while this machine's stages run)
+if [ "${1:-}" = --deps ]; then
+  shift
+  ks_need_build_deps
+  for s in "$@"; do stage_deps "$s"; done
+  exit 0
 fi
 
-ks_say "all tests passed"
-printf 'tests: %s\n' "$(tally)"
+if [ "${1:-}" = --here ]; then
+  shift
+  [ $# -gt 0 ] || set -- $HERE_STAGES
+  run_here "$@"
+  [ ${#failed_steps[@]} -eq 0 ] || show_diffs
+  ks_stop_cluster
+  echo
+  if [ ${#failed_steps[@]} -eq 0 ]; then
+    echo "PostgreSQL $KS_PG_MAJOR ($(uname -m)): all stages passed"
+  else
+    echo "PostgreSQL $KS_PG_MAJOR ($(uname -m)): FAILED: ${failed_steps[*]}"
+  fi
+  printf 'tests: %s\n' "$(tally "$log")"
+  [ ${#failed_steps[@]} -eq 0 ]
+  exit
+fi
+[ $# -eq 0 ] || ks_die "usage: bash tools/test.sh [--here [STAGE...]]"
+
+if ks_is_root; then
+  matrix=${KMERSEARCH_MATRIX:-here pg15 pg17 pg18 pg15-i386}
+else
+  matrix=${KMERSEARCH_MATRIX:-here}
+  echo "(not root: only this machine's PostgreSQL; the chroots of the matrix need root)"
+fi
+# Chroots that run in a lane of their own beside the others: the emulated
+# i386 one spends its time in one emulated process after another, which
+# leaves the second core to the rest.
+beside=${KMERSEARCH_MATRIX_BESIDE-pg15-i386}
+work=$(mktemp -d "${TMPDIR:-/tmp}/pg_kmersearch-matrix.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+start=$SECONDS
+
+chroots=$(printf '%s\n' $matrix | grep -v '^here$' | tr '\n' ' ')
+if [ -n "$chroots" ]; then
+  ks_is_root || ks_die "the chroots ($chroots) need root"
+  # (first, and on its own: apt on this machine is not used side by side)
+  bash "$KS_TOP/tools/chroot.sh" host-deps $chroots || ks_die "cannot make chroots here"
+fi
+
+# prep NAME: prepare_chroot, its output and exit status kept in $work
+prep() {
+  local status=0
+  prepare_chroot "$1" > "$work/prep-$1.out" 2>&1 || status=$?
+  echo $status > "$work/prep-$1.status"
+}
+
+# run_platform NAME: one row of the matrix, after its chroot is prepared;
+# leaves its tally log, exit status and summary line in $work
+run_platform() {
+  local p=$1 status=0 pstart=$SECONDS
+  : > "$work/$p.log"
+  if [ "$p" = here ]; then
+    ks_say "==== this machine: $(. /etc/os-release; echo "$PRETTY_NAME") ===="
+    bash "$KS_TOP/tools/test.sh" --here || status=$?
+    cat "$builddir/test.log" > "$work/$p.log" 2>/dev/null
+  else
+    ks_say "==== chroot $p: $(bash "$KS_TOP/tools/chroot.sh" spec "$p") ===="
+    if [ -n "${prep_pid[$p]:-}" ]; then wait "${prep_pid[$p]}"; fi
+    cat "$work/prep-$p.out"
+    status=$(cat "$work/prep-$p.status" 2>/dev/null || echo 1)
+    if [ "$status" = 0 ]; then
+      in_chroot "$p" --here $(chroot_stages "$p") || status=$?
+      cat "$(bash "$KS_TOP/tools/chroot.sh" dir "$p")/root/pg_kmersearch/build-test/test.log" > "$work/$p.log" 2>/dev/null
+    fi
+  fi
+  # a platform that failed without a failing test line (a chroot that could
+  # not be made, say) is one failure
+  if [ "$status" != 0 ] && [ "$(failures_in "$work/$p.log")" = 0 ]; then
+    echo "FAIL: $p (exit $status)" | tee -a "$work/$p.log"
+  fi
+  echo "$status" > "$work/$p.status"
+  printf '%-10s %-7s %5d s   %s\n' "$p" "$([ "$status" = 0 ] && echo passed || echo FAILED)" \
+    $((SECONDS - pstart)) "$(tally "$work/$p.log")" > "$work/$p.result"
+}
+
+# the chroots are made (or checked) and given their packages in the
+# background while this machine's stages run: mostly waiting for the
+# package registry
+declare -A prep_pid lane_pid
+for p in $chroots; do
+  case " $beside " in
+    *" $p "*)
+      { prep "$p"; run_platform "$p"; } > "$work/$p.out" 2>&1 &
+      lane_pid[$p]=$! ;;
+    *)
+      prep "$p" &
+      prep_pid[$p]=$! ;;
+  esac
+done
+for p in $matrix; do
+  [ -z "${lane_pid[$p]:-}" ] || continue
+  run_platform "$p"
+done
+for p in "${!lane_pid[@]}"; do
+  ks_say "(waiting for the chroot $p, which ran beside the others)"
+  wait "${lane_pid[$p]}"
+  cat "$work/$p.out"
+done
+
+ks_say "summary: $((SECONDS - start)) s"
+nfailed=0
+for p in $matrix; do
+  cat "$work/$p.result"
+  [ "$(cat "$work/$p.status")" = 0 ] || nfailed=$((nfailed + 1))
+  cat "$work/$p.log" >> "$work/all"
+done
+printf 'tests: %s\n' "$(tally "$work/all")"
+[ $nfailed -eq 0 ]

@@ -42,7 +42,6 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/memnodes.h"
-#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -719,7 +718,11 @@ MetaBuildSource(void)
 /* ---------------------------------------------------------------------
  * Reached only from code the targets do not call
  * --------------------------------------------------------------------- */
-PGPROC	   *MyProc = NULL;
+void
+RegisterXactCallback(XactCallback callback, void *arg)
+{
+	UNREACHABLE("RegisterXactCallback");
+}
 
 const HighfreqSet *
 HighfreqForIndex(Oid extschema, const char *source, int kmer_size)

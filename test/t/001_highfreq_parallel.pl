@@ -2,19 +2,20 @@
 # cancelled analysis (with workers or without) leaves nothing behind: the
 # previous result intact, no temporary files, no leak warnings.
 #
-# Run by test/tap.sh with KMERSEARCH_DESTDIR set to a DESTDIR install.
+# Run by test/tap.sh, which installs the extension into a DESTDIR.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use KmersearchTap;
 
-my $destdir = $ENV{KMERSEARCH_DESTDIR} or die "KMERSEARCH_DESTDIR is not set";
+my $destdir_conf = destdir_conf();
 
 my $node = PostgreSQL::Test::Cluster->new('highfreq');
 $node->init;
 $node->append_conf('postgresql.conf', qq{
-extension_destdir = '$destdir'
+$destdir_conf
 max_worker_processes = 8
 max_parallel_workers = 8
 max_parallel_maintenance_workers = 2

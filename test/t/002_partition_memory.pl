@@ -2,7 +2,7 @@
 # 300,000 short sequences: every row kept, and the backend's private memory
 # stays small (the rows are copied by INSERT ... SELECT, never held).
 #
-# Run by test/tap.sh with KMERSEARCH_DESTDIR set to a DESTDIR install.
+# Run by test/tap.sh, which installs the extension into a DESTDIR.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -10,12 +10,12 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use KmersearchTap;
 
-my $destdir = $ENV{KMERSEARCH_DESTDIR} or die "KMERSEARCH_DESTDIR is not set";
+my $destdir_conf = destdir_conf();
 
 my $node = PostgreSQL::Test::Cluster->new('partition');
 $node->init;
 $node->append_conf('postgresql.conf', qq{
-extension_destdir = '$destdir'
+$destdir_conf
 lc_messages = 'C'
 });
 $node->start;

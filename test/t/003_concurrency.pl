@@ -3,21 +3,22 @@
 # no client saw an error, the rows reconcile with what the clients logged,
 # and every search through the index finds what a sequential scan finds.
 #
-# Run by test/tap.sh with KMERSEARCH_DESTDIR set to a DESTDIR install;
+# Run by test/tap.sh, which installs the extension into a DESTDIR;
 # KMERSEARCH_TAP_SECONDS sets the duration (default 20).
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use KmersearchTap;
 
-my $destdir = $ENV{KMERSEARCH_DESTDIR} or die "KMERSEARCH_DESTDIR is not set";
+my $destdir_conf = destdir_conf();
 my $seconds = $ENV{KMERSEARCH_TAP_SECONDS} || 20;
 
 my $node = PostgreSQL::Test::Cluster->new('concurrency');
 $node->init;
 $node->append_conf('postgresql.conf', qq{
-extension_destdir = '$destdir'
+$destdir_conf
 lc_messages = 'C'
 max_connections = 30
 autovacuum_naptime = 1

@@ -4,19 +4,20 @@
 # half-written analysis remains; and a streaming replica, replaying the WAL,
 # gives the primary's search results.
 #
-# Run by test/tap.sh with KMERSEARCH_DESTDIR set to a DESTDIR install.
+# Run by test/tap.sh, which installs the extension into a DESTDIR.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use KmersearchTap;
 
-my $destdir = $ENV{KMERSEARCH_DESTDIR} or die "KMERSEARCH_DESTDIR is not set";
+my $destdir_conf = destdir_conf();
 
 my $primary = PostgreSQL::Test::Cluster->new('primary');
 $primary->init(allows_streaming => 1);
 $primary->append_conf('postgresql.conf', qq{
-extension_destdir = '$destdir'
+$destdir_conf
 lc_messages = 'C'
 max_parallel_maintenance_workers = 2
 });
@@ -27,7 +28,7 @@ $primary->safe_psql('postgres', q{SELECT pg_create_physical_replication_slot('st
 $primary->backup('base');
 my $standby = PostgreSQL::Test::Cluster->new('standby');
 $standby->init_from_backup($primary, 'base', has_streaming => 1);
-$standby->append_conf('postgresql.conf', qq{extension_destdir = '$destdir'
+$standby->append_conf('postgresql.conf', qq{$destdir_conf
 primary_slot_name = 'standby'});
 $standby->start;
 

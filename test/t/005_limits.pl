@@ -3,7 +3,7 @@
 # works; the backend's memory follows the one value it works on and none of
 # it stays; statement_timeout and cancel stop long loops over bases.
 #
-# Run by test/tap.sh with KMERSEARCH_DESTDIR set to a DESTDIR install.
+# Run by test/tap.sh, which installs the extension into a DESTDIR.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -11,11 +11,11 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use KmersearchTap;
 
-my $destdir = $ENV{KMERSEARCH_DESTDIR} or die "KMERSEARCH_DESTDIR is not set";
+my $destdir_conf = destdir_conf();
 my $node = PostgreSQL::Test::Cluster->new('limits');
 $node->init;
 $node->append_conf('postgresql.conf', qq{
-extension_destdir = '$destdir'
+$destdir_conf
 lc_messages = 'C'
 });
 $node->start;

@@ -3,18 +3,19 @@
 # analysis and cache functions; and a call that waited for the lock checks
 # again once it has it (here: the owner changed meanwhile).
 #
-# Run by test/tap.sh with KMERSEARCH_DESTDIR set to a DESTDIR install.
+# Run by test/tap.sh, which installs the extension into a DESTDIR.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use KmersearchTap;
 
-my $destdir = $ENV{KMERSEARCH_DESTDIR} or die "KMERSEARCH_DESTDIR is not set";
+my $destdir_conf = destdir_conf();
 my $node = PostgreSQL::Test::Cluster->new('locks');
 $node->init;
 $node->append_conf('postgresql.conf', qq{
-extension_destdir = '$destdir'
+$destdir_conf
 lc_messages = 'C'
 max_parallel_maintenance_workers = 0
 });

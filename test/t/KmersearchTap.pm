@@ -4,7 +4,19 @@ package KmersearchTap;
 use strict;
 use warnings;
 use Exporter 'import';
-our @EXPORT = qw(peak_anon_while);
+our @EXPORT = qw(destdir_conf peak_anon_while);
+
+# destdir_conf(): the postgresql.conf lines that make a server load the
+# extension from the DESTDIR install test/tap.sh made (extension_destdir, or
+# extension_control_path and dynamic_library_path from PostgreSQL 18 on:
+# test/destdir_settings.sh).
+sub destdir_conf
+{
+	my $conf = $ENV{KMERSEARCH_DESTDIR_CONF};
+	die "KMERSEARCH_DESTDIR_CONF is not set (run the TAP tests with test/tap.sh)"
+	  unless defined $conf && $conf ne '';
+	return $conf;
+}
 
 # peak_anon_while($bg, $pid, $sql): run $sql in the background psql session
 # $bg (whose backend is $pid) and sample that backend's private, anonymous
