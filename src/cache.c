@@ -125,8 +125,9 @@ CacheDigestBytes(const void *data, size_t len)
 {
 	CacheDigest d;
 
-	d.h1 = DatumGetUInt64(hash_any_extended(data, (int) len, UINT64CONST(0x9e3779b97f4a7c15)));
-	d.h2 = DatumGetUInt64(hash_any_extended(data, (int) len, UINT64CONST(0xc2b2ae3d27d4eb4f)));
+	/* hash_any_extended's values, without a Datum (palloc'd on 32-bit builds) */
+	d.h1 = hash_bytes_extended(data, (int) len, UINT64CONST(0x9e3779b97f4a7c15));
+	d.h2 = hash_bytes_extended(data, (int) len, UINT64CONST(0xc2b2ae3d27d4eb4f));
 	return d;
 }
 

@@ -35,6 +35,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/syscache.h"
 
 #include "cache.h"
@@ -175,7 +176,8 @@ GinKeysOf(const KmerCount *counts, size_t ndistinct, int k, int b, const Highfre
 	*nkeys = (int32) total;
 	if (total == 0)
 		return NULL;
-	keys = palloc_extended(total * sizeof(Datum), MCXT_ALLOC_HUGE);
+	keys = palloc_extended(KmersearchArrayBytes(total, sizeof(Datum), MaxAllocHugeSize, "k-mer keys"),
+						   MCXT_ALLOC_HUGE);
 	for (i = 0; i < ndistinct; i++)
 	{
 		uint32		m = KmerKeysFor(counts[i].count, b);
@@ -267,7 +269,9 @@ kmersearch_gin_extract_query(PG_FUNCTION_ARGS)
 	threshold = CacheGetActualMinScore(digest, qp->nkeys, qp->nkeys - nkeys);
 
 	/* hashed keys may coincide: keep one entry each, with a multiplicity */
-	extra = palloc(offsetof(GinQueryExtra, mult) + Max(nkeys, 1) * sizeof(int32));
+	extra = palloc(offsetof(GinQueryExtra, mult) +
+				   KmersearchArrayBytes(Max(nkeys, 1), sizeof(int32),
+										MaxAllocSize - offsetof(GinQueryExtra, mult), "query keys"));
 	extra->threshold = threshold;
 	extra->lossy = !GIN_KEYS_EXACT(k, b);
 	n = 0;
@@ -293,7 +297,7 @@ kmersearch_gin_extract_query(PG_FUNCTION_ARGS)
 	*searchMode = GIN_SEARCH_MODE_DEFAULT;
 	if (n > 0)
 	{
-		*extra_data = palloc(n * sizeof(Pointer));
+		*extra_data = palloc(KmersearchArrayBytes(n, sizeof(Pointer), MaxAllocSize, "query keys"));
 		for (i = 0; i < n; i++)
 			(*extra_data)[i] = (Pointer) extra;
 	}
@@ -315,7 +319,7 @@ CountCheckBytes(const char *check, int32 n, int64 *ones, int64 *twos)
 				t = 0;
 	int32		i = 0;
 
-	for (; i + 8 <= n; i += 8)
+	for (; n - i >= 8; i += 8)
 	{
 		uint64		x;
 

@@ -849,7 +849,8 @@ ResolveTarget(text *table, text *column, Oid extschema, TargetAccess access, LOC
 	Assert(access != TARGET_NAME_ONLY || lockmode == NoLock);
 	if (AllDigits(tname))
 	{
-		unsigned long v = strtoul(tname, NULL, 10);
+		/* unsigned long long: an unsigned long saturates at 2^32 - 1 on 32-bit */
+		unsigned long long v = strtoull(tname, NULL, 10);
 
 		t->relid = (Oid) v;
 		if (v > PG_UINT32_MAX || !SearchSysCacheExists1(RELOID, ObjectIdGetDatum(t->relid)))
@@ -959,7 +960,10 @@ RefuseIfIndexed(Oid extschema, const Target *t, const char *action)
 
 /* ---------------------------------------------------------------- analysis: counting */
 
-/* a k-mer and the rows counted for it */
+/*
+ * a k-mer and the rows counted for it since the table was last spilled
+ * (at most PG_UINT32_MAX rows: see CountKmers)
+ */
 typedef struct CountEntry
 {
 	uint64		kmer;
@@ -986,14 +990,15 @@ typedef struct CountEntry
 #define ST_DEFINE
 #include "lib/sort_template.h"
 
-/* a run record: a k-mer and the rows one participant counted for it */
+/*
+ * a run record: a k-mer and the rows counted for it; 64 bits, since runs
+ * merged add up counts of any number of rows
+ */
 typedef struct RunRecord
 {
 	uint64		kmer;
-	uint32		nrow;
+	uint64		nrow;
 } RunRecord;
-
-#define RUN_RECORD_BYTES (sizeof(uint64) + sizeof(uint32))
 
 /*
  * The analysis's shared state.  The scan covers the table, or every leaf
@@ -1033,7 +1038,7 @@ RunName(char *buf, uint32 n)
 static void
 SpillCounts(AnalysisShared *sh, counttab_hash *tab)
 {
-	uint32		i,
+	uint64		i,
 				n = 0;
 	char		name[MAXPGPATH];
 	BufFile    *f;
@@ -1048,10 +1053,12 @@ SpillCounts(AnalysisShared *sh, counttab_hash *tab)
 	f = BufFileCreateFileSet(&sh->fileset.fs, name);
 	for (i = 0; i < n; i++)
 	{
+		uint64		nrow = tab->data[i].nrow;
+
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 		BufFileWrite(f, &tab->data[i].kmer, sizeof(uint64));
-		BufFileWrite(f, &tab->data[i].nrow, sizeof(uint32));
+		BufFileWrite(f, &nrow, sizeof(uint64));
 	}
 	BufFileClose(f);
 	counttab_reset(tab);
@@ -1060,14 +1067,17 @@ SpillCounts(AnalysisShared *sh, counttab_hash *tab)
 /*
  * The largest table a budget allows: growing to it from half its size holds
  * both arrays, and simplehash may still double it once when its probes get
- * long (three times its size in all); at least 1024 entries.
+ * long (three times its size in all); at least 1024 entries, and at most
+ * 2^31, so that doubling stays within simplehash's largest size (2^32).
  */
+#define TABLE_MAX_SIZE_LIMIT (UINT64CONST(1) << 31)
+
 static uint64
 TableMaxSize(Size budget)
 {
 	uint64		size = 1024;
 
-	while ((size * 2) * 3 * sizeof(CountEntry) <= budget)
+	while (size < TABLE_MAX_SIZE_LIMIT && (size * 2) * 3 * sizeof(CountEntry) <= budget)
 		size *= 2;
 	return size;
 }
@@ -1090,31 +1100,45 @@ typedef struct Counter
 	MemoryContext tabcxt;
 	counttab_hash *tab;
 	uint64		maxsize;
+	uint64		tabrows;		/* rows counted in the table since it was spilled */
 	uint64		pending;		/* rows not yet added to sh->rows */
 } Counter;
 
-/* Count a row's distinct k-mers, spilling first when the table is full. */
+/* Write the table's counts as a run and start it afresh. */
+static void
+CounterSpill(Counter *c)
+{
+	SpillCounts(c->sh, c->tab);
+	c->tabrows = 0;
+	if (c->tab->size > c->maxsize)
+	{
+		/* give back what simplehash took beyond the budget */
+		counttab_destroy(c->tab);
+		MemoryContextReset(c->tabcxt);
+		c->tab = counttab_create(c->tabcxt, 1024, NULL);
+	}
+}
+
+/*
+ * Count a row's distinct k-mers, spilling first when the table is full,
+ * or when it has counted PG_UINT32_MAX rows: an entry's count then cannot
+ * wrap, however many rows a participant scans without filling its table.
+ */
 static void
 CountKmers(Counter *c, const KmerCount *counts, size_t nd)
 {
 	size_t		i;
 
+	if (c->tabrows >= PG_UINT32_MAX)
+		CounterSpill(c);
+	c->tabrows++;
 	for (i = 0; i < nd; i++)
 	{
 		bool		found;
 		CountEntry *e;
 
 		if (TableFull(c->tab, c->maxsize))
-		{
-			SpillCounts(c->sh, c->tab);
-			if (c->tab->size > c->maxsize)
-			{
-				/* give back what simplehash took beyond the budget */
-				counttab_destroy(c->tab);
-				MemoryContextReset(c->tabcxt);
-				c->tab = counttab_create(c->tabcxt, 1024, NULL);
-			}
-		}
+			CounterSpill(c);
 		e = counttab_insert(c->tab, counts[i].kmer, &found);
 		e->nrow = found ? e->nrow + 1 : 1;
 	}
@@ -1181,6 +1205,7 @@ AnalysisParticipate(AnalysisShared *sh, shm_toc *toc)
 									 ALLOCSET_DEFAULT_SIZES);
 	c.tab = counttab_create(c.tabcxt, 1024, NULL);
 	c.maxsize = TableMaxSize(sh->budget);
+	c.tabrows = 0;
 	c.pending = 0;
 	for (leaf = 0; leaf < sh->nleaves; leaf++)
 		CountLeaf(&c, toc, leaf, rowcxt);
@@ -1218,7 +1243,7 @@ RunNext(RunReader *r)
 
 	if (a == 0)
 		return false;
-	if (a != sizeof(uint64) || BufFileRead(r->file, &r->cur.nrow, sizeof(uint32)) != sizeof(uint32))
+	if (a != sizeof(uint64) || BufFileRead(r->file, &r->cur.nrow, sizeof(uint64)) != sizeof(uint64))
 		ereport(ERROR,
 				(errcode_for_file_access(),
 				 errmsg("could not read a k-mer count from a temporary file")));
@@ -1276,13 +1301,19 @@ MergeGroup(AnalysisShared *sh, uint32 first, uint32 n, BufFile *out, bool final,
 			CHECK_FOR_INTERRUPTS();
 		if (have && (!more || r->cur.kmer != acc.kmer))
 		{
-			/* acc is complete */
-			if (!final ||
-				(double) acc.nrow / (double) total_rows > rate ||
-				(nrow_limit > 0 && acc.nrow > (uint32) nrow_limit))
+			/*
+			 * acc is complete.  Its fraction of the rows is rounded to double
+			 * before the comparison, so that x87 (32-bit x86) extended
+			 * precision cannot count a k-mer in exactly 30% of the rows as
+			 * over a rate of 0.3 when SSE2 does not.
+			 */
+			double		frac = (double) acc.nrow / (double) total_rows;
+
+			if (!final || frac > rate ||
+				(nrow_limit > 0 && acc.nrow > (uint64) nrow_limit))
 			{
 				BufFileWrite(out, &acc.kmer, sizeof(uint64));
-				BufFileWrite(out, &acc.nrow, sizeof(uint32));
+				BufFileWrite(out, &acc.nrow, sizeof(uint64));
 				nout++;
 			}
 			have = false;
@@ -1566,6 +1597,14 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 		Datum	   *kmers = palloc(batch * sizeof(Datum));
 		int64		done = 0;
 
+		/*
+		 * What a batch builds is freed after it: with int8 passed by
+		 * reference (32-bit builds) each k-mer's Datum is an allocation too.
+		 */
+		MemoryContext batchcxt = AllocSetContextCreate(CurrentMemoryContext,
+													   "kmersearch analysis batch",
+													   ALLOCSET_DEFAULT_SIZES);
+
 		args[0] = ObjectIdGetDatum(t.relid);
 		args[1] = DirectFunctionCall1(namein, CStringGetDatum(t.column));
 		OwnerSql(extschema, psprintf("DELETE FROM %s.kmersearch_highfreq_kmer "
@@ -1591,14 +1630,17 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 			Oid			itypes[5] = {OIDOID, NAMEOID, INT8ARRAYOID, TEXTOID, TIMESTAMPTZOID};
 			Datum		iargs[5];
 			StringInfoData reason;
+			char	   *sql;
+			MemoryContext old;
 
 			CHECK_FOR_INTERRUPTS();
+			old = MemoryContextSwitchTo(batchcxt);
 			while (n < batch && done < nhigh)
 			{
 				RunRecord	r;
 
 				if (BufFileRead(result, &r.kmer, sizeof(uint64)) != sizeof(uint64) ||
-					BufFileRead(result, &r.nrow, sizeof(uint32)) != sizeof(uint32))
+					BufFileRead(result, &r.nrow, sizeof(uint64)) != sizeof(uint64))
 					ereport(ERROR, (errcode_for_file_access(),
 									errmsg("could not read a k-mer from a temporary file")));
 				kmers[n++] = Int64GetDatum((int64) r.kmer);
@@ -1616,10 +1658,12 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 			iargs[2] = PointerGetDatum(construct_array(kmers, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 			iargs[3] = CStringGetTextDatum(reason.data);
 			iargs[4] = TimestampTzGetDatum(now);
-			OwnerSql(extschema, psprintf("INSERT INTO %s.kmersearch_highfreq_kmer (table_oid, column_name, kmer2_as_uint, "
-										 "detection_reason, created_at) "
-										 "SELECT $1, $2, k, $4, $5 FROM pg_catalog.unnest($3) AS k", schema),
-					 5, itypes, iargs);
+			sql = psprintf("INSERT INTO %s.kmersearch_highfreq_kmer (table_oid, column_name, kmer2_as_uint, "
+						   "detection_reason, created_at) "
+						   "SELECT $1, $2, k, $4, $5 FROM pg_catalog.unnest($3) AS k", schema);
+			MemoryContextSwitchTo(old);
+			OwnerSql(extschema, sql, 5, itypes, iargs);
+			MemoryContextReset(batchcxt);
 		}
 	}
 	SPI_finish();
@@ -1759,7 +1803,7 @@ GlobalCacheFree(void)
 
 	if (global_set != NULL)
 	{
-		n = (int32) global_set->count;
+		n = (int32) Min(global_set->count, (int64) PG_INT32_MAX);
 		SetFree(global_set);
 		global_set = NULL;
 	}
@@ -1823,7 +1867,7 @@ static int32
 ParallelCacheFree(void)
 {
 	ParallelCache *pc = parallel_cache_setting ? PCacheFind(parallel_cache_setting) : NULL;
-	int32		n = pc ? (int32) pc->set->count : 0;
+	int32		n = pc ? (int32) Min(pc->set->count, (int64) PG_INT32_MAX) : 0;
 
 	PCacheTouch();
 	SetInternalSetting(PARALLEL_CACHE_GUC, "");

@@ -10,6 +10,7 @@
 #include "utils/memutils.h"
 
 #include "kmer.h"
+#include "kmersearch.h"
 
 const int8	KmerDna4Code[16] = {-1, 0, 1, -1, 2, -1, -1, -1, 3, -1, -1, -1, -1, -1, -1, -1};
 
@@ -29,16 +30,33 @@ typedef struct KmerBuffer
 	size_t		cap;
 } KmerBuffer;
 
+/* the most k-mers one array can hold */
+#define KMER_BUFFER_MAX (MaxAllocHugeSize / sizeof(uint64))
+
+/*
+ * Make room for more k-mers: twice as many, up to the most one allocation
+ * holds; past that, an error.  The new capacity is worked out in uint64, so
+ * that doubling cannot wrap a 32-bit size_t.
+ */
+static pg_noinline void
+KmerBufferGrow(KmerBuffer *buf)
+{
+	uint64		cap = Min((uint64) buf->cap * 2, (uint64) KMER_BUFFER_MAX);
+
+	if (cap <= buf->cap)
+		cap = (uint64) buf->cap + 1;	/* over the limit: an error below */
+	buf->items = repalloc_huge(buf->items,
+							   KmersearchArrayBytes(cap, sizeof(uint64), MaxAllocHugeSize, "k-mers"));
+	buf->cap = (size_t) cap;
+}
+
 static inline void
 KmerBufferAdd(uint64 kmer, void *arg)
 {
 	KmerBuffer *buf = (KmerBuffer *) arg;
 
 	if (unlikely(buf->n == buf->cap))
-	{
-		buf->cap *= 2;
-		buf->items = repalloc_huge(buf->items, buf->cap * sizeof(uint64));
-	}
+		KmerBufferGrow(buf);
 	buf->items[buf->n++] = kmer;
 }
 
@@ -54,8 +72,15 @@ KmerCollect(const uint8 *data, size_t nbases, DnaKind kind, int k, size_t *nkmer
 	*nkmers = 0;
 	if (nbases < (size_t) k)
 		return NULL;
+
+	/*
+	 * One k-mer a window, more with dna4 expansions, fewer where windows have
+	 * too many.  A sequence with more windows than one array can hold starts
+	 * with the most it can hold (so the product below cannot wrap a 32-bit
+	 * size_t), and errors in KmerBufferGrow only if its k-mers need more.
+	 */
 	buf.n = 0;
-	buf.cap = nbases - k + 1;
+	buf.cap = Min(nbases - k + 1, KMER_BUFFER_MAX);
 	buf.items = MemoryContextAllocHuge(CurrentMemoryContext, buf.cap * sizeof(uint64));
 	KmerForEach(data, nbases, kind, k, KmerBufferAdd, &buf);
 	*nkmers = buf.n;
@@ -84,7 +109,9 @@ KmerCountDistinct(uint64 *kmers, size_t n, size_t *ndistinct)
 			CHECK_FOR_INTERRUPTS();
 		m += i == 0 || kmers[i] != kmers[i - 1];
 	}
-	out = MemoryContextAllocHuge(CurrentMemoryContext, m * sizeof(KmerCount));
+	out = MemoryContextAllocHuge(CurrentMemoryContext,
+								 KmersearchArrayBytes(m, sizeof(KmerCount), MaxAllocHugeSize,
+													  "distinct k-mers"));
 	m = 0;
 	for (i = 0; i < n; i++)
 	{

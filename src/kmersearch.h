@@ -43,4 +43,24 @@ extern PGDLLIMPORT int kmersearch_force_simd_capability;
 /* module.c: empty the caches and re-plan cached plans */
 extern void KmersearchSettingsChanged(void);
 
+/*
+ * The bytes of an array of n elements of elsize bytes each, or an error when
+ * they would exceed limit (MaxAllocSize for palloc, MaxAllocHugeSize for the
+ * huge allocators).  Counts here derive from sequence lengths and can exceed
+ * what the product n * elsize holds in a 32-bit size_t; checking the count
+ * against limit / elsize first means the product is only formed when it
+ * cannot wrap.  what names the elements in the message ("k-mers").
+ */
+static inline Size
+KmersearchArrayBytes(uint64 n, Size elsize, Size limit, const char *what)
+{
+	if (unlikely(n > (uint64) (limit / elsize)))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("cannot allocate memory for %llu %s", (unsigned long long) n, what),
+				 errdetail("At %zu bytes each they exceed the limit of %zu bytes for one allocation.",
+						   elsize, limit)));
+	return (Size) n * elsize;
+}
+
 #endif							/* KMERSEARCH_H */

@@ -97,8 +97,11 @@ QueryPatternBuild(text *query, int kmer_size, int occur_bitlen, MemoryContext mc
 	qp->kmers = NULL;
 	if (ndistinct > 0)
 	{
-		qp->kmers = MemoryContextAllocHuge(mcxt, ndistinct * sizeof(KmerCount));
-		memcpy(qp->kmers, counts, ndistinct * sizeof(KmerCount));
+		Size		bytes = KmersearchArrayBytes(ndistinct, sizeof(KmerCount), MaxAllocHugeSize,
+												 "distinct k-mers");
+
+		qp->kmers = MemoryContextAllocHuge(mcxt, bytes);
+		memcpy(qp->kmers, counts, bytes);
 	}
 	return qp;
 }
@@ -111,8 +114,11 @@ ScorerCreate(const QueryPattern *qp, MemoryContext mcxt)
 	size_t		i;
 
 	sc->kmer_size = qp->kmer_size;
-	sc->table = scoretab_create(mcxt, Max(qp->ndistinct, 16), NULL);
-	sc->touched = MemoryContextAllocHuge(mcxt, Max(qp->ndistinct, 1) * sizeof(ScoreEntry *));
+	/* simplehash sizes from a uint32 and grows as needed */
+	sc->table = scoretab_create(mcxt, (uint32) Min(Max(qp->ndistinct, 16), PG_UINT32_MAX), NULL);
+	sc->touched = MemoryContextAllocHuge(mcxt,
+										 KmersearchArrayBytes(Max(qp->ndistinct, 1), sizeof(ScoreEntry *),
+															  MaxAllocHugeSize, "distinct k-mers"));
 	sc->ntouched = 0;
 	for (i = 0; i < qp->ndistinct; i++)
 	{
@@ -186,7 +192,9 @@ QueryPatternExclude(const QueryPattern *qp, const HighfreqSet *set, MemoryContex
 	out->kmers = NULL;
 	*excluded = 0;
 	if (qp->ndistinct > 0)
-		out->kmers = MemoryContextAllocHuge(mcxt, qp->ndistinct * sizeof(KmerCount));
+		out->kmers = MemoryContextAllocHuge(mcxt,
+											KmersearchArrayBytes(qp->ndistinct, sizeof(KmerCount),
+																 MaxAllocHugeSize, "distinct k-mers"));
 	for (i = 0; i < qp->ndistinct; i++)
 	{
 		if (HighfreqContains(set, qp->kmers[i].kmer))
