@@ -6,7 +6,7 @@
 #
 #   usage: test/fuzz/build.sh OUTDIR
 # Environment: CLANG (default clang), PG_CONFIG (default pg_config).
-# Needs clang and its runtime (Debian: clang libclang-rt-14-dev) and the
+# Needs clang and its runtime (Debian: clang libclang-rt-dev) and the
 # server headers (postgresql-server-dev-NN).  Makes OUTDIR/fuzz_dna_text,
 # fuzz_dna_recv, fuzz_query and fuzz_gin_keys.
 set -eu

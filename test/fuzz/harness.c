@@ -569,6 +569,16 @@ pg_detoast_datum_packed(struct varlena *datum)
 	return datum;
 }
 
+/*
+ * From 17 on, backend code calls pg_utf_mblen by the name the server's own
+ * libpgcommon exports (pg_utf_mblen_private); the libpgcommon_shlib.a the
+ * harness links has it under its plain name.
+ */
+#ifdef pg_utf_mblen
+#undef pg_utf_mblen
+extern int	pg_utf_mblen(const unsigned char *s);
+#endif
+
 int
 pg_mblen(const char *mbstr)
 {
@@ -642,7 +652,11 @@ pq_getmsgint(StringInfo msg, int b)
 }
 
 void
+#if PG_VERSION_NUM >= 180000
+pq_copymsgbytes(StringInfo msg, void *buf, int datalen)
+#else
 pq_copymsgbytes(StringInfo msg, char *buf, int datalen)
+#endif
 {
 	if (datalen < 0 || datalen > msg->len - msg->cursor)
 		InsufficientData();
@@ -668,7 +682,11 @@ pq_endtypsend(StringInfo buf)
 }
 
 void
+#if PG_VERSION_NUM >= 160000
+pq_sendbytes(StringInfo buf, const void *data, int datalen)
+#else
 pq_sendbytes(StringInfo buf, const char *data, int datalen)
+#endif
 {
 	appendBinaryStringInfo(buf, data, datalen);
 }

@@ -20,6 +20,8 @@
 
 #include "fmgr.h"
 
+#include "pg_compat.h"
+
 /* the last error reported, as errstart/errfinish saw it */
 typedef struct HarnessError
 {
@@ -44,7 +46,7 @@ extern void HarnessEnd(void);
 extern void HarnessCheckError(const int *allowed, int n);
 
 /* Abort with a message: what the target found is wrong. */
-extern void HarnessFail(const char *fmt,...) pg_attribute_printf(1, 2) pg_attribute_noreturn();
+pg_noreturn extern void HarnessFail(const char *fmt,...) pg_attribute_printf(1, 2);
 
 /*
  * The operator class options extension code sees through
