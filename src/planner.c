@@ -25,33 +25,49 @@
 #include "kmersearch.h"
 #include "score.h"
 
-/* Drop from rel's index list the kmersearch GIN indexes the session cannot use. */
+/*
+ * Drop from rel's index list the kmersearch GIN indexes the session cannot
+ * use.  The list is replaced, never changed in place: for a join clause the
+ * estimator also runs while create_index_paths() is iterating over that very
+ * list (costing a parameterized path), and deleting from it then (freeing
+ * it, when its last index goes) broke that iteration.  An index still met by
+ * such an iteration is correct, only slow: extractQuery makes it return
+ * every row for a recheck.
+ */
 static void
 DropMismatchedIndexes(RelOptInfo *rel, Oid extschema)
 {
+	List	   *keep = NIL;
+	bool		dropped = false;
 	ListCell   *lc;
 
 	foreach(lc, rel->indexlist)
 	{
 		IndexOptInfo *index = (IndexOptInfo *) lfirst(lc);
+		bool		usable = true;
 		int			c;
 
-		if (index->relam != GIN_AM_OID)
-			continue;
-		for (c = 0; c < index->nkeycolumns; c++)
+		if (index->relam == GIN_AM_OID)
 		{
-			KmerGinOptions *opts;
-
-			if (!GinIsKmerFamily(index->opfamily[c], extschema))
-				continue;
-			opts = index->opclassoptions ? (KmerGinOptions *) index->opclassoptions[c] : NULL;
-			if (opts == NULL || !GinOptionsMatchSession(opts, extschema))
+			for (c = 0; c < index->nkeycolumns && usable; c++)
 			{
-				rel->indexlist = foreach_delete_current(rel->indexlist, lc);
-				break;
+				KmerGinOptions *opts;
+
+				if (!GinIsKmerFamily(index->opfamily[c], extschema))
+					continue;
+				opts = index->opclassoptions ? (KmerGinOptions *) index->opclassoptions[c] : NULL;
+				usable = opts != NULL && GinOptionsMatchSession(opts, extschema);
 			}
 		}
+		if (usable)
+			keep = lappend(keep, index);
+		else
+			dropped = true;
 	}
+	if (dropped)
+		rel->indexlist = keep;
+	else
+		list_free(keep);
 }
 
 /*
