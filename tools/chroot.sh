@@ -182,13 +182,17 @@ chroot_umount() {
 }
 
 # chroot_run NAME CMD...: CMD as root inside, mounts in place for its time.
-# Several commands may run in one chroot at once: the mounts are counted
-# (under a lock) and undone when the last of them ends.
+# Several commands may run in one chroot at once: each holds a shared lock
+# on the chroot while it runs (so do the processes it leaves running there);
+# the mounts are undone by the one that ends last, which alone can turn its
+# lock into an exclusive one.  A killed run's lock goes with it.
 chroot_run() {
-  local name=$1 dir status=0 personality=
+  local name=$1 dir status=0 personality= lockfd
   shift
   dir=$(chroot_dir "$name")
-  mount_users "$name" +1
+  exec {lockfd}> "$dir.lock"
+  flock -s "$lockfd"
+  ( flock -x 8; chroot_mount "$name" ) 8> "$dir.mount-lock"
   # a 32-bit chroot reports a 32-bit machine (uname -m), as on a real one
   case $(chroot_spec "$name") in
     *" i386 "*|*" armhf "*) personality=linux32 ;;
@@ -196,25 +200,11 @@ chroot_run() {
   $personality chroot "$dir" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
     ${CI:+CI=$CI} "$@" || status=$?
-  mount_users "$name" -1
+  if flock -x -n "$lockfd"; then
+    ( flock -x 8; chroot_umount "$name" ) 8> "$dir.mount-lock"
+  fi
+  exec {lockfd}>&-
   return $status
-}
-
-# mount_users NAME +1|-1: count a user of the chroot's mounts in or out;
-# the first mounts them, the last unmounts them.
-mount_users() {
-  local name=$1 delta=$2 dir count
-  dir=$(chroot_dir "$name")
-  (
-    flock 9
-    count=$(cat "$dir.mount-users" 2>/dev/null || echo 0)
-    # a count left by a killed run: nobody uses the mounts if none is there
-    mountpoint -q "$dir/proc" || count=0
-    count=$((count + delta))
-    [ $count -ge 0 ] || count=0
-    if [ $count -gt 0 ]; then chroot_mount "$name"; else chroot_umount "$name"; fi
-    echo $count > "$dir.mount-users"
-  ) 9> "$dir.lock"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
