@@ -63,14 +63,32 @@ sub start_and_wait
 	  or die "$what did not start";
 	sleep(1);
 }
+# the processes whose parent is $pid, from /proc (no procps needed)
+sub children_of
+{
+	my ($pid) = @_;
+	my @kids;
+	opendir(my $dh, '/proc') or die "cannot read /proc: $!";
+	for my $p (grep { /^\d+$/ } readdir($dh))
+	{
+		open(my $fh, '<', "/proc/$p/stat") or next;
+		my $stat = <$fh>;
+		close($fh);
+		# pid (comm) state ppid ...; comm may hold spaces and parentheses
+		push @kids, $p if defined $stat && $stat =~ /\)\s+\S+\s+(\d+)/ && $1 == $pid;
+	}
+	closedir($dh);
+	return @kids;
+}
+
 # SIGKILL to every server process at once, as a power failure would
 sub crash_and_restart
 {
 	my $pid = $primary->{_pid};
-	my @kids = split /\s+/, `pgrep -P $pid`;
-	kill 'KILL', grep { /^\d+$/ } @kids;
+	my @kids = children_of($pid);
+	kill 'KILL', @kids;
 	$primary->kill9;
-	for (my $i = 0; $i < 100 && kill(0, grep { /^\d+$/ } @kids); $i++)
+	for (my $i = 0; $i < 100 && kill(0, @kids); $i++)
 	{
 		select(undef, undef, undef, 0.1);
 	}
