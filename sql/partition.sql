@@ -69,7 +69,7 @@ BEGIN
                      obj_description('"My Schema"."name idx"'::regclass, 'pg_class'))
       INTO comments;
     SELECT c.relacl::text || ' ' || c.relreplident::text || ' ' ||
-           (SELECT string_agg(a.attname || coalesce(a.attacl::text, '') || a.attstattarget, ',' ORDER BY a.attnum)
+           (SELECT string_agg(a.attname || coalesce(a.attacl::text, '') || coalesce(a.attstattarget, -1), ',' ORDER BY a.attnum)
               FROM pg_attribute a WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped)
       INTO acl FROM pg_class c WHERE c.oid = rel;
     SELECT count(*) INTO analyses FROM kmersearch_analysis_status WHERE table_oid = rel;

@@ -183,15 +183,17 @@ chroot_umount() {
 
 # chroot_run NAME CMD...: CMD as root inside, mounts in place for its time.
 # Several commands may run in one chroot at once: each holds a shared lock
-# on the chroot while it runs (so do the processes it leaves running there);
-# the mounts are undone by the one that ends last, which alone can turn its
-# lock into an exclusive one.  A killed run's lock goes with it.
+# on the chroot while it runs, and so do the processes it leaves running
+# there (a server), which inherit it.  When a run ends it lets go of its
+# lock and unmounts only if an exclusive lock can then be had on a fresh
+# open of the lock file: nobody else is in the chroot.  A killed run's
+# lock goes with it.
 chroot_run() {
   local name=$1 dir status=0 personality= lockfd
   shift
   dir=$(chroot_dir "$name")
   exec {lockfd}> "$dir.lock"
-  flock -s "$lockfd"
+  flock -s -w 600 "$lockfd" || { echo "chroot.sh: $name is locked (unmounting?)" >&2; return 1; }
   ( flock -x 8; chroot_mount "$name" ) 8> "$dir.mount-lock"
   # a 32-bit chroot reports a 32-bit machine (uname -m), as on a real one
   case $(chroot_spec "$name") in
@@ -200,10 +202,8 @@ chroot_run() {
   $personality chroot "$dir" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
     ${CI:+CI=$CI} "$@" || status=$?
-  if flock -x -n "$lockfd"; then
-    ( flock -x 8; chroot_umount "$name" ) 8> "$dir.mount-lock"
-  fi
   exec {lockfd}>&-
+  ( flock -x -n 9 || exit 0; flock -x 8; chroot_umount "$name" ) 9> "$dir.lock" 8> "$dir.mount-lock"
   return $status
 }
 

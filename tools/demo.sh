@@ -20,10 +20,12 @@ set -euo pipefail
 
 step="setting up"
 started=
+finished=
 say_step() { step=$*; ks_say "$*"; }
 on_exit() {
   local status=$?
-  [ $status -eq 0 ] && return
+  [ -n "$finished" ] && return
+  [ $status -ne 0 ] || status=1
   printf '\ndemo: FAILED while %s (exit %d)\n' "$step" "$status" >&2
   if [ -n "$started" ]; then
     ks_stop_cluster
@@ -31,6 +33,7 @@ on_exit() {
   fi
 }
 trap on_exit EXIT
+trap 'exit 130' INT TERM
 
 # every Nth sequence of SILVA SSURef 93 (204,065 sequences): 5,102 of them
 every=${KMERSEARCH_DEMO_EVERY:-40}
@@ -69,11 +72,12 @@ if [ -f "$demo/data/PG_VERSION" ]; then
 else
   say_step "making and starting a throwaway cluster in $demo"
 fi
+started=yes   # (set first: a server still starting when pg_ctl gives up is stopped too)
 ks_start_cluster "$demo" "$destdir"
-started=yes
 
 say_step "running tools/demo.sql"
-ks_psql -d postgres -c 'DROP DATABASE IF EXISTS kmersearch_demo' -c 'CREATE DATABASE kmersearch_demo' >/dev/null
+# (sessions a user left open in the previous run's database are ended)
+ks_psql -d postgres -c 'DROP DATABASE IF EXISTS kmersearch_demo WITH (FORCE)' -c 'CREATE DATABASE kmersearch_demo' >/dev/null
 # (psql reads the script from its standard input, opened here: the server's
 # user may not be able to read the checkout)
 ks_psql -d kmersearch_demo -v tsv="$demo/ssu.tsv" -v query="$query" < "$KS_TOP/tools/demo.sql"
@@ -85,3 +89,4 @@ The cluster is still running. Connect with:
 Stop it with:
   $( ks_is_root && printf 'runuser -u %s -- ' "$(ks_run_user)" )$KS_PG_BINDIR/pg_ctl -D $demo/data stop
 MSG
+finished=yes

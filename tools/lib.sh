@@ -11,7 +11,7 @@ KS_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # (Debian's postgresql-common says which), else 15.
 ks_default_pg_major() {
   local v
-  v=$(sed -n 's/^\([0-9][0-9]*\)$/\1/p' /usr/share/postgresql-common/supported_versions 2>/dev/null | tail -n 1)
+  v=$(/usr/share/postgresql-common/supported-versions 2>/dev/null | grep -E '^[0-9]+$' | tail -n 1)
   if [ -z "$v" ] && [ -r /etc/os-release ]; then
     case $(. /etc/os-release; echo "${VERSION_CODENAME:-}") in
       bookworm) v=15 ;;
@@ -159,6 +159,25 @@ ks_start_cluster() {
   fi
   ks_as_server_user "$KS_PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null \
     || { cat "$dir/server.log"; ks_die "the server did not start"; }
+}
+
+# ks_kill_tree SIGNAL PID...: send SIGNAL to each PID and all its
+# descendants (found in /proc: a fresh minimal system has no procps),
+# children first.
+ks_kill_tree() {
+  local sig=$1 pid kid f line rest
+  shift
+  for pid in "$@"; do
+    for f in /proc/[0-9]*/stat; do
+      { read -r line < "$f"; } 2>/dev/null || continue
+      rest=${line##*) }         # after "pid (comm) ": state ppid ...
+      rest=${rest#* }
+      [ "${rest%% *}" = "$pid" ] || continue
+      kid=${f#/proc/}
+      ks_kill_tree "$sig" "${kid%/stat}"
+    done
+    kill "-$sig" "$pid" 2>/dev/null || true
+  done
 }
 
 ks_stop_cluster() {

@@ -20,7 +20,7 @@
 # script runs again with --here.  Without root only "here" runs.
 #
 # Stages (--here):
-#   build        a VPATH build (with -Werror under CI=true)
+#   build        a VPATH build with -Werror
 #   check        make check: the codec kernel test (every SIMD kernel against
 #                the scalar one) and the regression suite on a temporary
 #                instance, nothing installed into the system
@@ -39,7 +39,7 @@
 #                dependencies (apt-get build-dep), dpkg-buildpackage (which
 #                runs the suite against the files it installs), lintian,
 #                dpkg -i, debian/tests/installcheck, dpkg -r.  It installs a
-#                package, so the matrix runs it only in chroots.
+#                package, so it runs only in the matrix's chroots.
 #   rpm          make rpm and a check of the RPM's file list
 #
 # As root it installs what is missing from Debian's packages and says what;
@@ -125,11 +125,8 @@ stage_deps() {
   esac
 }
 
-do_build() {
-  local args=()
-  [ "${CI:-}" = true ] && args+=(--enable-werror)
-  ks_build "$builddir" "${args[@]}"
-}
+# (warnings are errors: the build must be clean on every version)
+do_build() { ks_build "$builddir" --enable-werror; }
 
 do_check() { make -C "$builddir" check; }
 do_crosscheck() { sh "$KS_TOP/test/codec_cross_check.sh" -q; }
@@ -162,6 +159,8 @@ do_installcheck() {
   local cluster want got flags status=0
   cluster=$(ks_cluster_dir "$builddir/installcheck" fresh)
   make -C "$builddir" install DESTDIR="$cluster/install" >/dev/null || return 1
+  # (this runs in a subshell: the --here run stops what it finds recorded)
+  echo "$cluster" > "$builddir/running-cluster"
   ks_start_cluster "$cluster" "$cluster/install" || return 1
   make -C "$builddir" installcheck PGHOST="$KS_PGHOST" PGPORT="$KS_PGPORT" PGUSER=postgres || status=1
   # The SIMD level the module chose must be the best this CPU offers (the
@@ -188,6 +187,7 @@ do_installcheck() {
     status=1
   fi
   ks_stop_cluster
+  rm -f "$builddir/running-cluster"
   return $status
 }
 
@@ -207,18 +207,16 @@ tarball() {
 }
 
 # The .deb from the release tarball, with what a packager runs.  It installs
-# the package into this machine's PostgreSQL: refused unless nothing of the
-# extension is installed there already (the matrix runs it in chroots).
+# and removes the package, so it runs only in a chroot of tools/chroot.sh
+# (marked by /.pg_kmersearch-chroot).
 do_deb() {
   local tb pkgdir src debs pkg status=0 v
   ks_is_root || { echo "the package stage needs root"; return 1; }
-  for v in $(ls /usr/lib/postgresql); do
-    if [ -e "/usr/lib/postgresql/$v/lib/pg_kmersearch.so" ] || dpkg-query -W "postgresql-$v-pg-kmersearch" >/dev/null 2>&1; then
-      echo "pg_kmersearch is already installed for PostgreSQL $v here: the package stage would replace it;"
-      echo "it runs in the matrix's chroots (bash tools/test.sh as root)"
-      return 1
-    fi
-  done
+  if [ ! -f /.pg_kmersearch-chroot ]; then
+    echo "the package stage installs and removes the package: it runs only in the"
+    echo "matrix's chroots (bash tools/test.sh as root), never on this machine's PostgreSQL"
+    return 1
+  fi
   tb=$(tarball) || return 1
   pkgdir=$(mktemp -d "${TMPDIR:-/tmp}/pg_kmersearch-deb.XXXXXX")
   # the build's test cluster runs as an unprivileged user and reads the
@@ -282,6 +280,7 @@ run_here() {
   for s in "$@"; do
     case " $ALL_STAGES " in *" $s "*) ;; *) ks_die "unknown stage $s (stages: $ALL_STAGES)" ;; esac
   done
+  rm -f "$log"   # (a run that stops early must not leave an old one to count)
   ks_need_build_deps
   for s in "$@"; do stage_deps "$s"; done
   rm -rf "$builddir"
@@ -319,6 +318,7 @@ prepare_chroot() {
   local name=$1 dir
   bash "$KS_TOP/tools/chroot.sh" make "$name" || return 1
   dir=$(bash "$KS_TOP/tools/chroot.sh" dir "$name")
+  [ -n "$dir" ] && [ -f "$dir/.pg_kmersearch-chroot" ] || return 1
   rm -rf "$dir/root/pg_kmersearch"
   ks_copy_tree "$dir/root/pg_kmersearch" || return 1
   # a package an interrupted run left installed in this (throwaway) system
@@ -337,12 +337,23 @@ if [ "${1:-}" = --deps ]; then
   exit 0
 fi
 
+# stop_left_cluster: on the way out (an interrupt, say), the throwaway
+# cluster a stage left running
+stop_left_cluster() {
+  if [ -f "$builddir/running-cluster" ]; then
+    KS_CLUSTER=$(cat "$builddir/running-cluster")
+    ks_stop_cluster
+    rm -f "$builddir/running-cluster"
+  fi
+}
+
 if [ "${1:-}" = --here ]; then
   shift
   [ $# -gt 0 ] || set -- $HERE_STAGES
+  trap stop_left_cluster EXIT
+  trap 'exit 130' INT TERM
   run_here "$@"
   [ ${#failed_steps[@]} -eq 0 ] || show_diffs
-  ks_stop_cluster
   echo
   if [ ${#failed_steps[@]} -eq 0 ]; then
     echo "PostgreSQL $KS_PG_MAJOR ($(uname -m)): all stages passed"
@@ -366,6 +377,17 @@ fi
 # leaves the second core to the rest.
 beside=${KMERSEARCH_MATRIX_BESIDE-pg15-i386}
 work=$(mktemp -d "${TMPDIR:-/tmp}/pg_kmersearch-matrix.XXXXXX")
+declare -A prep_pid lane_pid
+# On an interrupt the background jobs (which ignore SIGINT) are stopped
+# too, with what they started: this machine's and the chroots' test runs
+# stop their own servers when they get SIGTERM.
+interrupted() {
+  echo "tools/test.sh: interrupted; stopping the chroots' jobs" >&2
+  ks_kill_tree TERM "${prep_pid[@]}" "${lane_pid[@]}"
+  wait
+  exit 130
+}
+trap interrupted INT TERM
 trap 'rm -rf "$work"' EXIT
 start=$SECONDS
 
@@ -415,7 +437,6 @@ run_platform() {
 # the chroots are made (or checked) and given their packages in the
 # background while this machine's stages run: mostly waiting for the
 # package registry
-declare -A prep_pid lane_pid
 for p in $chroots; do
   case " $beside " in
     *" $p "*)
