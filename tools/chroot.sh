@@ -25,6 +25,7 @@
 # missing or invalid one is made anew.  The package mirror is the one this
 # machine's apt uses.  Needs root.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 KS_CHROOT_CACHE=${KMERSEARCH_CHROOT_CACHE:-/var/cache/pg_kmersearch/chroots}
 
@@ -90,7 +91,7 @@ chroot_make() {
   rm -rf --one-file-system "$dir"
   mkdir -p "$dir"
   mirror=$(debian_mirror)
-  command -v debootstrap >/dev/null || install_host_packages debootstrap
+  ks_need_packages debootstrap
   echo "chroot $name: debootstrap --variant=minbase --arch=$arch $suite (this takes a few minutes)"
   local start=$SECONDS
   debootstrap --variant=minbase --arch="$arch" "$suite" "$dir" "$mirror" > "$dir.debootstrap.log" 2>&1 \
@@ -118,7 +119,7 @@ chroot_make() {
 native_or_emulated() {
   local arch=$1 qemu
   [ "$arch" = "$(dpkg --print-architecture)" ] && return 0
-  command -v arch-test >/dev/null || install_host_packages arch-test
+  command -v arch-test >/dev/null || ks_need_packages arch-test
   arch-test "$arch" >/dev/null 2>&1 && return 0
   case $arch in
     i386) qemu=i386 ;;
@@ -126,7 +127,7 @@ native_or_emulated() {
     *) echo "chroot.sh: this machine cannot run $arch programs" >&2; return 1 ;;
   esac
   echo "this machine's kernel does not run $arch programs: using qemu-$qemu-static through binfmt_misc"
-  [ -x /usr/bin/qemu-$qemu-static ] || install_host_packages qemu-user-static
+  ks_need_packages qemu-user-static
   mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
   if [ ! -e /proc/sys/fs/binfmt_misc/qemu-$qemu ]; then
     case $qemu in
@@ -137,18 +138,11 @@ native_or_emulated() {
   arch-test "$arch" >/dev/null 2>&1 || { echo "chroot.sh: $arch programs do not run here, even under qemu" >&2; return 1; }
 }
 
-install_host_packages() {
-  echo "installing $* on this machine"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    -o DPkg::Lock::Timeout=600 "$@" >/dev/null
-}
-
 # host_deps NAME...: what this machine needs to make and run those chroots
 # (installed before any is made, so that chroots can be made side by side).
 host_deps() {
   local n
-  command -v debootstrap >/dev/null || install_host_packages debootstrap
+  ks_need_packages debootstrap
   for n in "$@"; do
     native_or_emulated "$(chroot_spec "$n" | cut -d' ' -f2)"
   done

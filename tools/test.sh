@@ -9,7 +9,7 @@
 #
 # The matrix (KMERSEARCH_MATRIX picks a part, e.g. "here pg17"):
 #   here       this machine (Debian 12, PostgreSQL 15): every stage but deb
-#   pg15       a fresh Debian 12 chroot: the .deb (stage deb)
+#   pg15       a minimal Debian 12 chroot: the .deb (stage deb)
 #   pg17       Debian 13 chroot, PostgreSQL 17: build, check, installcheck,
 #              tap, fuzzcorpus, deb, rpm
 #   pg18       Debian unstable chroot, PostgreSQL 18: the same
@@ -109,6 +109,13 @@ show_diffs() {
 
 # ---- the stages on this machine's PostgreSQL ----
 
+# install_deps STAGE...: the build dependencies and what those stages need
+install_deps() {
+  local s
+  ks_need_build_deps
+  for s in "$@"; do stage_deps "$s"; done
+}
+
 stage_deps() {
   case $1 in
     crosscheck) [ "$(uname -m)" = aarch64 ] || ks_need_packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user ;;
@@ -133,18 +140,16 @@ do_crosscheck() { sh "$KS_TOP/test/codec_cross_check.sh" -q; }
 
 # Fuzzing: the committed corpus (every input found so far, crashers
 # included), then a short run of each target; test/README.md has the full run.
-do_fuzz() {
-  echo "the committed corpus, then ${KMERSEARCH_FUZZ_RUNS:=200000} executions each"
-  PG_CONFIG=$KS_PG_CONFIG sh "$KS_TOP/test/fuzz/build.sh" "$builddir/fuzz" \
-    && sh "$KS_TOP/test/fuzz/run.sh" "$builddir/fuzz" 0 \
-    && sh "$KS_TOP/test/fuzz/run.sh" "$builddir/fuzz" "$KMERSEARCH_FUZZ_RUNS"
-}
-
-# the fuzz targets built against this PostgreSQL's headers, on their
-# committed corpus only (the other versions of the matrix)
+# fuzzcorpus alone: the targets built against this PostgreSQL's headers, on
+# their committed corpus (the other versions of the matrix)
 do_fuzzcorpus() {
   PG_CONFIG=$KS_PG_CONFIG sh "$KS_TOP/test/fuzz/build.sh" "$builddir/fuzz" \
     && sh "$KS_TOP/test/fuzz/run.sh" "$builddir/fuzz" 0
+}
+
+do_fuzz() {
+  echo "the committed corpus, then ${KMERSEARCH_FUZZ_RUNS:=200000} executions each"
+  do_fuzzcorpus && sh "$KS_TOP/test/fuzz/run.sh" "$builddir/fuzz" "$KMERSEARCH_FUZZ_RUNS"
 }
 
 do_asan() { PG_CONFIG=$KS_PG_CONFIG sh "$KS_TOP/test/sanitize.sh" asan "$builddir/asan"; }
@@ -210,7 +215,7 @@ tarball() {
 # and removes the package, so it runs only in a chroot of tools/chroot.sh
 # (marked by /.pg_kmersearch-chroot).
 do_deb() {
-  local tb pkgdir src debs pkg status=0 v
+  local tb pkgdir src debs pkg status=0
   ks_is_root || { echo "the package stage needs root"; return 1; }
   if [ ! -f /.pg_kmersearch-chroot ]; then
     echo "the package stage installs and removes the package: it runs only in the"
@@ -281,8 +286,7 @@ run_here() {
     case " $ALL_STAGES " in *" $s "*) ;; *) ks_die "unknown stage $s (stages: $ALL_STAGES)" ;; esac
   done
   rm -f "$log"   # (a run that stops early must not leave an old one to count)
-  ks_need_build_deps
-  for s in "$@"; do stage_deps "$s"; done
+  install_deps "$@"
   rm -rf "$builddir"
   mkdir -p "$builddir"
   : > "$log"
@@ -332,8 +336,7 @@ prepare_chroot() {
 # this in each chroot while this machine's stages run)
 if [ "${1:-}" = --deps ]; then
   shift
-  ks_need_build_deps
-  for s in "$@"; do stage_deps "$s"; done
+  install_deps "$@"
   exit 0
 fi
 
