@@ -1265,13 +1265,48 @@ RunCompare(Datum a, Datum b, void *arg)
 #define MERGE_FANIN 64
 
 /*
+ * The fewest rows a k-mer is in to be over the limits: in more than rate of
+ * total_rows (more than 0) rows, or in more than nrow_limit rows when that is
+ * above 0; PG_UINT64_MAX when no count is.
+ *
+ * The fraction n / total_rows grows with n, also as the division in doubles
+ * rounds it, so the least n over the rate is found by bisection, once: the
+ * merge then compares integers, and has no floating point in its loop.  Each
+ * fraction is stored as a double before the comparison, so that x87 (32-bit
+ * x86) extended precision cannot count a k-mer in exactly 30% of the rows as
+ * over a rate of 0.3 when SSE2 does not.
+ */
+static uint64
+MinRowsOverLimits(double rate, int nrow_limit, uint64 total_rows)
+{
+	uint64		lo = 0,
+				hi = total_rows + 1;	/* total_rows + 1: no count is */
+
+	while (lo < hi)
+	{
+		uint64		mid = lo + (hi - lo) / 2;
+		volatile double frac = (double) mid / (double) total_rows;
+
+		if (frac > rate)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (lo > total_rows)
+		lo = PG_UINT64_MAX;
+	if (nrow_limit > 0)
+		lo = Min(lo, (uint64) nrow_limit + 1);
+	return lo;
+}
+
+/*
  * Merge runs first .. first + n - 1, adding each k-mer's counts, into out
- * (as run records): every k-mer, or with final only those over the limits.
- * Returns how many k-mers it wrote.
+ * (as run records): every k-mer, or with final only those in min_nrow rows
+ * or more.  Returns how many k-mers it wrote.
  */
 static int64
 MergeGroup(AnalysisShared *sh, uint32 first, uint32 n, BufFile *out, bool final,
-		   double rate, int nrow_limit, uint64 total_rows)
+		   uint64 min_nrow)
 {
 	RunReader  *readers = palloc0(Max(n, 1) * sizeof(RunReader));
 	binaryheap *heap = binaryheap_allocate(Max(n, 1), RunCompare, readers);
@@ -1301,16 +1336,8 @@ MergeGroup(AnalysisShared *sh, uint32 first, uint32 n, BufFile *out, bool final,
 			CHECK_FOR_INTERRUPTS();
 		if (have && (!more || r->cur.kmer != acc.kmer))
 		{
-			/*
-			 * acc is complete.  Its fraction of the rows is rounded to double
-			 * before the comparison, so that x87 (32-bit x86) extended
-			 * precision cannot count a k-mer in exactly 30% of the rows as
-			 * over a rate of 0.3 when SSE2 does not.
-			 */
-			double		frac = (double) acc.nrow / (double) total_rows;
-
-			if (!final || frac > rate ||
-				(nrow_limit > 0 && acc.nrow > (uint64) nrow_limit))
+			/* acc is complete */
+			if (!final || acc.nrow >= min_nrow)
 			{
 				BufFileWrite(out, &acc.kmer, sizeof(uint64));
 				BufFileWrite(out, &acc.nrow, sizeof(uint64));
@@ -1356,6 +1383,7 @@ MergeRuns(AnalysisShared *sh, uint32 nruns, double rate, int nrow_limit, uint64 
 {
 	uint32		lo = 0,
 				hi = nruns;
+	uint64		min_nrow = MinRowsOverLimits(rate, nrow_limit, total_rows);
 
 	while (hi - lo > MERGE_FANIN)
 	{
@@ -1366,12 +1394,12 @@ MergeRuns(AnalysisShared *sh, uint32 nruns, double rate, int nrow_limit, uint64 
 		Assert(id == hi);
 		RunName(name, id);
 		f = BufFileCreateFileSet(&sh->fileset.fs, name);
-		(void) MergeGroup(sh, lo, MERGE_FANIN, f, false, rate, nrow_limit, total_rows);
+		(void) MergeGroup(sh, lo, MERGE_FANIN, f, false, min_nrow);
 		BufFileClose(f);
 		lo += MERGE_FANIN;
 		hi = id + 1;
 	}
-	return MergeGroup(sh, lo, hi - lo, out, true, rate, nrow_limit, total_rows);
+	return MergeGroup(sh, lo, hi - lo, out, true, min_nrow);
 }
 
 /* ---------------------------------------------------------------- analysis: the function */
