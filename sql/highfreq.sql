@@ -104,6 +104,20 @@ SELECT (SELECT count(*) FROM hfbig_oracle WHERE nrow > 1000) AS expected,
        (SELECT count(*) FROM (SELECT * FROM found('hfbig')
                               EXCEPT SELECT kmer FROM hfbig_oracle WHERE nrow > 1000) x) AS extra;
 DROP TABLE hfbig, hfbig_oracle;
+-- the rate's boundary: a k-mer in exactly 3 of 10 rows is not over 0.3
+-- (3/10 and 0.3 are the same double), in 4 of them it is
+CREATE TABLE hfedge (id integer, seq dna2);
+INSERT INTO hfedge SELECT i, CASE WHEN i <= 3 THEN 'AAAAAAAA' WHEN i <= 7 THEN 'CCCCCCCC' ELSE 'GGGGGGGG' END
+  FROM generate_series(1, 10) AS i;
+SET kmersearch.kmer_size = 8;
+SET kmersearch.max_appearance_nrow = 0;
+SET kmersearch.max_appearance_rate = 0.3;
+SELECT total_rows, highfreq_kmers_count FROM kmersearch_perform_highfreq_analysis('hfedge', 'seq');
+SELECT k = kmer_code('CCCCCCCC') AS is_cccccccc FROM found('hfedge') AS k;
+SET kmersearch.max_appearance_rate = 0.29;
+SELECT total_rows, highfreq_kmers_count FROM kmersearch_perform_highfreq_analysis('hfedge', 'seq');
+DROP TABLE hfedge;
+SET kmersearch.max_appearance_rate = 1.0;
 SET kmersearch.kmer_size = 8;
 SET kmersearch.max_appearance_nrow = 9;
 RESET maintenance_work_mem;
