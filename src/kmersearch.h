@@ -10,6 +10,8 @@
 
 #include "postgres.h"
 
+#include "pg_compat.h"
+
 /* kmersearch.force_simd_capability: -1 automatic, else the highest level used */
 #define KMERSEARCH_FORCE_SIMD_DEFAULT	(-1)
 #define KMERSEARCH_FORCE_SIMD_MIN		(-1)

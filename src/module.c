@@ -19,7 +19,7 @@
 
 PG_MODULE_MAGIC;
 
-void		_PG_init(void);
+PGDLLEXPORT void _PG_init(void);
 
 /*
  * What k-mers, keys or scores depend on changed (a setting, or the

@@ -11,6 +11,32 @@
 #error "pg_kmersearch requires PostgreSQL 15 or later"
 #endif
 
+/*
+ * The module is built with hidden symbol visibility: only what PostgreSQL
+ * looks up by name (the SQL functions and their pg_finfo_ records, the
+ * magic block, _PG_init, the parallel worker's entry) is exported, marked
+ * PGDLLEXPORT.  From 16 on c.h makes that mark visibility("default") and
+ * PG_FUNCTION_INFO_V1 puts it on the function too; before, the mark is
+ * empty on ELF platforms and only the pg_finfo_ record gets it, and both
+ * are done here as 16 does them.
+ */
+#if PG_VERSION_NUM < 160000 && !defined(WIN32) && defined(__GNUC__)
+#include "fmgr.h"
+#undef PGDLLEXPORT
+#define PGDLLEXPORT __attribute__((visibility("default")))
+#undef PG_FUNCTION_INFO_V1
+#define PG_FUNCTION_INFO_V1(funcname) \
+extern PGDLLEXPORT Datum funcname(PG_FUNCTION_ARGS); \
+extern PGDLLEXPORT const Pg_finfo_record * CppConcat(pg_finfo_,funcname)(void); \
+const Pg_finfo_record * \
+CppConcat(pg_finfo_,funcname) (void) \
+{ \
+	static const Pg_finfo_record my_finfo = { 1 }; \
+	return &my_finfo; \
+} \
+extern int no_such_variable
+#endif
+
 /* varatt.h split out of postgres.h in 16 */
 #if PG_VERSION_NUM >= 160000
 #include "varatt.h"

@@ -1,0 +1,41 @@
+#!/bin/sh
+# The module exports what PostgreSQL looks up by name, and nothing else:
+# each C function the install script names and its pg_finfo_ record, the
+# magic block, _PG_init and the parallel analysis worker's entry.  Any other
+# exported symbol could bind to, or be bound by, another library loaded into
+# the same server.  Run by make check (Makefile.am gives the paths).
+set -eu
+
+module=${KMERSEARCH_MODULE:?the built module}
+sql=${KMERSEARCH_SQL:?the install script}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pg_kmersearch-exports.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+[ -f "$module" ] || { echo "exports.sh: no module at $module" >&2; exit 1; }
+command -v nm >/dev/null || { echo "exports.sh: nm (binutils) is needed" >&2; exit 1; }
+
+# what the script names: AS 'MODULE_PATHNAME', 'symbol' (configure has put
+# the library's path in)
+sed -n "s/.*AS '[^']*', '\([A-Za-z0-9_]*\)'.*/\1/p" "$sql" | sort -u > "$tmp/named"
+[ -s "$tmp/named" ] || { echo "exports.sh: no C function found in $sql" >&2; exit 1; }
+{
+  cat "$tmp/named"
+  sed 's/^/pg_finfo_/' "$tmp/named"
+  printf '%s\n' Pg_magic_func _PG_init kmersearch_analysis_worker
+} | sort -u > "$tmp/expected"
+
+nm -D --defined-only "$module" | awk '$2 ~ /^[TDBRVW]$/ { print $3 }' | sort -u > "$tmp/exported"
+
+status=0
+if ! comm -13 "$tmp/expected" "$tmp/exported" > "$tmp/extra" || [ -s "$tmp/extra" ]; then
+  echo "exported but not looked up by PostgreSQL (mark them static, or leave them hidden):"
+  sed 's/^/  /' "$tmp/extra"
+  status=1
+fi
+if ! comm -23 "$tmp/expected" "$tmp/exported" > "$tmp/missing" || [ -s "$tmp/missing" ]; then
+  echo "looked up by PostgreSQL but not exported (PGDLLEXPORT, PG_FUNCTION_INFO_V1):"
+  sed 's/^/  /' "$tmp/missing"
+  status=1
+fi
+[ $status = 0 ] && echo "exports: $(wc -l < "$tmp/exported") symbols, each one PostgreSQL looks up by name"
+exit $status
