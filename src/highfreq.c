@@ -5,8 +5,9 @@
  *		now for index builds) into sets in backend memory.
  *
  * The rest of the high-frequency k-mer code: the analysis
- * (highfreq_analysis.c), its undo (highfreq_undo.c), the caches and where
- * the set to exclude comes from (highfreq_cache.c), and the table column a
+ * (highfreq_analysis.c) and the runs of counts it spills and merges
+ * (highfreq_runs.c), its undo (highfreq_undo.c), the caches and where the
+ * set to exclude comes from (highfreq_cache.c), and the table column a
  * function is called on (highfreq_target.c).
  */
 #include "postgres.h"

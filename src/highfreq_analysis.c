@@ -30,7 +30,6 @@
 #include "executor/tuptable.h"
 #include "fmgr.h"
 #include "funcapi.h"
-#include "lib/binaryheap.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/buffile.h"
@@ -47,6 +46,7 @@
 #include "utils/timestamp.h"
 
 #include "dna.h"
+#include "highfreq_runs.h"
 #include "highfreq_target.h"
 #include "index_meta.h"
 #include "kmer.h"
@@ -85,16 +85,6 @@ typedef struct CountEntry
 #include "lib/sort_template.h"
 
 /*
- * a run record: a k-mer and the rows counted for it; 64 bits, since runs
- * merged add up counts of any number of rows
- */
-typedef struct RunRecord
-{
-	uint64		kmer;
-	uint64		nrow;
-} RunRecord;
-
-/*
  * The analysis's shared state.  The scan covers the table, or every leaf
  * partition of a partitioned one, one after the other (all participants
  * share each partition's parallel scan, whose descriptor is under
@@ -109,20 +99,13 @@ typedef struct AnalysisShared
 	Size		budget;			/* bytes of counting table a participant */
 	int			batch_rows;
 	pg_atomic_uint64 rows;		/* non-null rows counted */
-	pg_atomic_uint32 nruns;		/* runs written */
 	pg_atomic_uint32 ndone;		/* participants finished */
-	SharedFileSet fileset;
+	KmerRuns	runs;			/* the counts written so far */
 	Oid			leaves[FLEXIBLE_ARRAY_MEMBER];
 } AnalysisShared;
 
 #define ANALYSIS_KEY_SHARED UINT64CONST(0x4B4D455253450001)
 #define ANALYSIS_KEY_SCAN UINT64CONST(0x4B4D455253450002)
-
-static void
-RunName(char *buf, uint32 n)
-{
-	snprintf(buf, MAXPGPATH, "kmersearch-run-%u", n);
-}
 
 /*
  * Write the counts as a sorted run and empty the table.  The entries are
@@ -134,7 +117,6 @@ SpillCounts(AnalysisShared *sh, counttab_hash *tab)
 {
 	uint64		i,
 				n = 0;
-	char		name[MAXPGPATH];
 	BufFile    *f;
 
 	if (tab->members == 0)
@@ -143,16 +125,12 @@ SpillCounts(AnalysisShared *sh, counttab_hash *tab)
 		if (tab->data[i].status == counttab_SH_IN_USE)
 			tab->data[n++] = tab->data[i];
 	sort_count_entries(tab->data, n);
-	RunName(name, pg_atomic_fetch_add_u32(&sh->nruns, 1));
-	f = BufFileCreateFileSet(&sh->fileset.fs, name);
+	f = KmerRunCreate(&sh->runs);
 	for (i = 0; i < n; i++)
 	{
-		uint64		nrow = tab->data[i].nrow;
-
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
-		BufFileWrite(f, &tab->data[i].kmer, sizeof(uint64));
-		BufFileWrite(f, &nrow, sizeof(uint64));
+		KmerRunWrite(f, tab->data[i].kmer, tab->data[i].nrow);
 	}
 	BufFileClose(f);
 	counttab_reset(tab);
@@ -318,182 +296,8 @@ kmersearch_analysis_worker(dsm_segment *seg, shm_toc *toc)
 {
 	AnalysisShared *sh = shm_toc_lookup(toc, ANALYSIS_KEY_SHARED, false);
 
-	SharedFileSetAttach(&sh->fileset, seg);
+	KmerRunsAttach(&sh->runs, seg);
 	AnalysisParticipate(sh, toc);
-}
-
-/* ---------------------------------------------------------------- analysis: merging */
-
-typedef struct RunReader
-{
-	BufFile    *file;
-	RunRecord	cur;
-} RunReader;
-
-static bool
-RunNext(RunReader *r)
-{
-	size_t		a = BufFileRead(r->file, &r->cur.kmer, sizeof(uint64));
-
-	if (a == 0)
-		return false;
-	if (a != sizeof(uint64) || BufFileRead(r->file, &r->cur.nrow, sizeof(uint64)) != sizeof(uint64))
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not read a k-mer count from a temporary file")));
-	return true;
-}
-
-/* binaryheap keeps the greatest first: order readers by descending k-mer */
-static int
-RunCompare(Datum a, Datum b, void *arg)
-{
-	RunReader  *readers = (RunReader *) arg;
-	uint64		x = readers[DatumGetInt32(a)].cur.kmer;
-	uint64		y = readers[DatumGetInt32(b)].cur.kmer;
-
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
-/* runs merged at once: each open run holds a buffer (BLCKSZ) and a file */
-#define MERGE_FANIN 64
-
-/*
- * The fewest rows a k-mer is in to be over the limits: in more than rate of
- * total_rows (more than 0) rows, or in more than nrow_limit rows when that is
- * above 0; PG_UINT64_MAX when no count is.
- *
- * The fraction n / total_rows grows with n, also as the division in doubles
- * rounds it, so the least n over the rate is found by bisection, once: the
- * merge then compares integers, and has no floating point in its loop.  Each
- * fraction is stored as a double before the comparison, so that x87 (32-bit
- * x86) extended precision cannot count a k-mer in exactly 30% of the rows as
- * over a rate of 0.3 when SSE2 does not.
- */
-static uint64
-MinRowsOverLimits(double rate, int nrow_limit, uint64 total_rows)
-{
-	uint64		lo = 0,
-				hi = total_rows + 1;	/* total_rows + 1: no count is */
-
-	while (lo < hi)
-	{
-		uint64		mid = lo + (hi - lo) / 2;
-		volatile double frac = (double) mid / (double) total_rows;
-
-		if (frac > rate)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	if (lo > total_rows)
-		lo = PG_UINT64_MAX;
-	if (nrow_limit > 0)
-		lo = Min(lo, (uint64) nrow_limit + 1);
-	return lo;
-}
-
-/*
- * Merge runs first .. first + n - 1, adding each k-mer's counts, into out
- * (as run records): every k-mer, or with final only those in min_nrow rows
- * or more.  Returns how many k-mers it wrote.
- */
-static int64
-MergeGroup(AnalysisShared *sh, uint32 first, uint32 n, BufFile *out, bool final,
-		   uint64 min_nrow)
-{
-	RunReader  *readers = palloc0(Max(n, 1) * sizeof(RunReader));
-	binaryheap *heap = binaryheap_allocate(Max(n, 1), RunCompare, readers);
-	uint32		i;
-	int64		nout = 0;
-	uint64		steps = 0;
-	bool		have = false;
-	RunRecord	acc = {0, 0};
-
-	for (i = 0; i < n; i++)
-	{
-		char		name[MAXPGPATH];
-
-		RunName(name, first + i);
-		readers[i].file = BufFileOpenFileSet(&sh->fileset.fs, name, O_RDONLY, false);
-		if (RunNext(&readers[i]))
-			binaryheap_add_unordered(heap, Int32GetDatum((int32) i));
-	}
-	binaryheap_build(heap);
-
-	for (;;)
-	{
-		bool		more = !binaryheap_empty(heap);
-		RunReader  *r = more ? &readers[DatumGetInt32(binaryheap_first(heap))] : NULL;
-
-		if ((++steps & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
-		if (have && (!more || r->cur.kmer != acc.kmer))
-		{
-			/* acc is complete */
-			if (!final || acc.nrow >= min_nrow)
-			{
-				BufFileWrite(out, &acc.kmer, sizeof(uint64));
-				BufFileWrite(out, &acc.nrow, sizeof(uint64));
-				nout++;
-			}
-			have = false;
-		}
-		if (!more)
-			break;
-		if (!have)
-		{
-			acc.kmer = r->cur.kmer;
-			acc.nrow = 0;
-			have = true;
-		}
-		acc.nrow += r->cur.nrow;
-		if (RunNext(r))
-			binaryheap_replace_first(heap, binaryheap_first(heap));
-		else
-			(void) binaryheap_remove_first(heap);
-	}
-	for (i = 0; i < n; i++)
-	{
-		char		name[MAXPGPATH];
-
-		BufFileClose(readers[i].file);
-		RunName(name, first + i);
-		BufFileDeleteFileSet(&sh->fileset.fs, name, false);
-	}
-	binaryheap_free(heap);
-	pfree(readers);
-	return nout;
-}
-
-/*
- * Merge all runs and write the k-mers over the limits to out; returns how
- * many there are.  With more than MERGE_FANIN runs, groups of them are
- * first merged into new runs, so that memory and open files stay bounded.
- */
-static int64
-MergeRuns(AnalysisShared *sh, uint32 nruns, double rate, int nrow_limit, uint64 total_rows,
-		  BufFile *out)
-{
-	uint32		lo = 0,
-				hi = nruns;
-	uint64		min_nrow = MinRowsOverLimits(rate, nrow_limit, total_rows);
-
-	while (hi - lo > MERGE_FANIN)
-	{
-		uint32		id = pg_atomic_fetch_add_u32(&sh->nruns, 1);
-		char		name[MAXPGPATH];
-		BufFile    *f;
-
-		Assert(id == hi);
-		RunName(name, id);
-		f = BufFileCreateFileSet(&sh->fileset.fs, name);
-		(void) MergeGroup(sh, lo, MERGE_FANIN, f, false, min_nrow);
-		BufFileClose(f);
-		lo += MERGE_FANIN;
-		hi = id + 1;
-	}
-	return MergeGroup(sh, lo, hi - lo, out, true, min_nrow);
 }
 
 /* ---------------------------------------------------------------- analysis: the function */
@@ -658,9 +462,8 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 	sh->budget = (Size) maintenance_work_mem * 1024 / participants;
 	sh->batch_rows = kmersearch_highfreq_analysis_batch_size;
 	pg_atomic_init_u64(&sh->rows, 0);
-	pg_atomic_init_u32(&sh->nruns, 0);
 	pg_atomic_init_u32(&sh->ndone, 0);
-	SharedFileSetInit(&sh->fileset, pcxt->seg);
+	KmerRunsInit(&sh->runs, pcxt->seg);
 	shm_toc_insert(pcxt->toc, ANALYSIS_KEY_SHARED, sh);
 	for (i = 0; i < nleaves; i++)
 	{
@@ -691,20 +494,20 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 		if (TimestampDifferenceExceeds(started, GetCurrentTimestamp(), 5000))
 			ereport(NOTICE,
 					(errmsg("high-frequency k-mer analysis: %llu rows counted, merging %u runs of counts",
-							(unsigned long long) total_rows, pg_atomic_read_u32(&sh->nruns))));
+							(unsigned long long) total_rows, KmerRunsCount(&sh->runs))));
 		nhigh = total_rows == 0 ? 0 :
-			MergeRuns(sh, pg_atomic_read_u32(&sh->nruns), rate, nrow_limit, total_rows, result);
+			KmerRunsMerge(&sh->runs, rate, nrow_limit, total_rows, result);
 	}
 	PG_CATCH();
 	{
 		/* without a DSM segment nothing else would remove the run files */
 		if (pcxt->seg == NULL)
-			SharedFileSetDeleteAll(&sh->fileset);
+			KmerRunsDeleteAll(&sh->runs);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 	if (pcxt->seg == NULL)
-		SharedFileSetDeleteAll(&sh->fileset);
+		KmerRunsDeleteAll(&sh->runs);
 	DestroyParallelContext(pcxt);
 	ExitParallelMode();
 	UnregisterSnapshot(snapshot);
@@ -759,13 +562,13 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 			old = MemoryContextSwitchTo(batchcxt);
 			while (n < batch && done < nhigh)
 			{
-				RunRecord	r;
+				uint64		kmer,
+							nrow;
 
-				if (BufFileRead(result, &r.kmer, sizeof(uint64)) != sizeof(uint64) ||
-					BufFileRead(result, &r.nrow, sizeof(uint64)) != sizeof(uint64))
+				if (!KmerRunRead(result, &kmer, &nrow))
 					ereport(ERROR, (errcode_for_file_access(),
 									errmsg("could not read a k-mer from a temporary file")));
-				kmers[n++] = Int64GetDatum((int64) r.kmer);
+				kmers[n++] = Int64GetDatum((int64) kmer);
 				done++;
 			}
 			initStringInfo(&reason);
