@@ -25,7 +25,10 @@ fi
 status=0
 (cd "$work" && $as_user env PATH="$bindir:$PATH" TESTDIR="$work" PG_REGRESS="$pgxs/src/test/regress/pg_regress" \
   KMERSEARCH_DESTDIR_CONF="$conf" prove -v -I "$perl_lib" -I t t/*.pl) || status=$?
-if [ $status -ne 0 ] && [ -d "$work/tmp_check/log" ]; then
-  tail -n 50 "$work"/tmp_check/log/*.log >&2 || true
+# the servers' logs: tmp_check/log on 15, log on 17 and 18
+if [ $status -ne 0 ]; then
+  for d in "$work/tmp_check/log" "$work/log"; do
+    [ -d "$d" ] && tail -n 50 "$d"/*.log >&2 || true
+  done
 fi
 exit $status

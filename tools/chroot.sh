@@ -138,22 +138,6 @@ native_or_emulated() {
   arch-test "$arch" >/dev/null 2>&1 || { echo "chroot.sh: $arch programs do not run here, even under qemu" >&2; return 1; }
 }
 
-# chroot_emulator NAME: the qemu that runs the chroot's programs on this
-# machine (i386, arm), or nothing where its kernel runs them itself
-chroot_emulator() {
-  local arch qemu
-  arch=$(chroot_spec "$1" | cut -d' ' -f2)
-  [ "$arch" = "$(dpkg --print-architecture)" ] && return 0
-  case $arch in
-    i386) qemu=i386 ;;
-    armhf) qemu=arm ;;
-    *) return 0 ;;
-  esac
-  if grep -qx enabled "/proc/sys/fs/binfmt_misc/qemu-$qemu" 2>/dev/null; then
-    echo "$qemu"
-  fi
-}
-
 # host_deps NAME...: what this machine needs to make and run those chroots
 # (installed before any is made, so that chroots can be made side by side).
 host_deps() {
@@ -199,7 +183,7 @@ chroot_umount() {
 # open of the lock file: nobody else is in the chroot.  A killed run's
 # lock goes with it.
 chroot_run() {
-  local name=$1 dir status=0 personality= lockfd emulator
+  local name=$1 dir status=0 personality= lockfd
   shift
   dir=$(chroot_dir "$name")
   exec {lockfd}> "$dir.lock"
@@ -209,11 +193,9 @@ chroot_run() {
   case $(chroot_spec "$name") in
     *" i386 "*|*" armhf "*) personality=linux32 ;;
   esac
-  # (KMERSEARCH_QEMU tells tools/test.sh that it runs under emulation)
-  emulator=$(chroot_emulator "$name")
   $personality chroot "$dir" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
-    ${CI:+CI=$CI} ${emulator:+KMERSEARCH_QEMU=$emulator} "$@" || status=$?
+    ${CI:+CI=$CI} "$@" || status=$?
   exec {lockfd}>&-
   ( flock -x -n 9 || exit 0; flock -x 8; chroot_umount "$name" ) 9> "$dir.lock" 8> "$dir.mount-lock"
   return $status

@@ -133,22 +133,7 @@ stage_deps() {
 }
 
 # (warnings are errors: the build must be clean on every version)
-#
-# Under qemu's user-mode i386 emulation (qemu 7.2, Debian 12's) a signal
-# loses the x87 registers of the code it interrupts: they read back as 0
-# after the handler returns, which no kernel does.  Arithmetic in flight
-# when, say, a parallel worker's exit is signalled then goes wrong (a
-# high-frequency analysis once counted a k-mer in 1 row of 61 as over a
-# rate of 0.25); SSE registers survive.  There the module does its floating
-# point in SSE2: that row tests 32-bit sizes and layouts, not x87
-# arithmetic.
-do_build() {
-  if [ "${KMERSEARCH_QEMU:-}" = i386 ]; then
-    ks_build "$builddir" --enable-werror CFLAGS="-g -O2 -msse2 -mfpmath=sse"
-  else
-    ks_build "$builddir" --enable-werror
-  fi
-}
+do_build() { ks_build "$builddir" --enable-werror; }
 
 do_check() { make -C "$builddir" check; }
 do_crosscheck() { sh "$KS_TOP/test/codec_cross_check.sh" -q; }

@@ -81,14 +81,18 @@ sub children_of
 	return @kids;
 }
 
-# SIGKILL to every server process at once, as a power failure would
+# SIGKILL to every server process at once, as a power failure would.  The
+# postmaster is stopped first, so that it cannot fork a process (a parallel
+# worker an analysis asked for) after its children are listed: one left
+# running would keep the shared memory, and the restart would fail.
 sub crash_and_restart
 {
 	my $pid = $primary->{_pid};
+	kill 'STOP', $pid;
 	my @kids = children_of($pid);
 	kill 'KILL', @kids;
 	$primary->kill9;
-	for (my $i = 0; $i < 100 && kill(0, @kids); $i++)
+	for (my $i = 0; $i < 300 && kill(0, @kids); $i++)
 	{
 		select(undef, undef, undef, 0.1);
 	}
