@@ -24,7 +24,8 @@ sed -n "s/.*AS '[^']*', '\([A-Za-z0-9_]*\)'.*/\1/p" "$sql" | sort -u > "$tmp/nam
   printf '%s\n' Pg_magic_func _PG_init kmersearch_analysis_worker
 } | sort -u > "$tmp/expected"
 
-nm -D --defined-only "$module" | awk '$2 ~ /^[TDBRVW]$/ { print $3 }' | sort -u > "$tmp/exported"
+# every defined dynamic symbol, whatever its kind (functions, data, indirect)
+nm -D --defined-only "$module" | awk '{ print $NF }' | sort -u > "$tmp/exported"
 
 status=0
 if ! comm -13 "$tmp/expected" "$tmp/exported" > "$tmp/extra" || [ -s "$tmp/extra" ]; then
