@@ -9,8 +9,12 @@
  * rechecked.
  *
  * The k-mer size and occurrence bits come from the index's operator class
- * options, never from the session: rows inserted from a session with other
- * settings are indexed as the index was built.  A search whose session
+ * options, never from the session: an option not given has a constant
+ * default (16 and 8, as the settings' defaults), so an index's keys never
+ * depend on the session that builds, writes or reads it.  CREATE INDEX gets
+ * the session's settings written into its options before it runs
+ * (index_meta.c); rows inserted from a session with other settings are
+ * indexed as the index was built.  A search whose session
  * settings differ from the index's would answer a different question; the
  * planner leaves such indexes out (planner.c); should one be used anyway
  * (a join clause), extractQuery makes it return every row for a recheck
@@ -18,7 +22,7 @@
  *
  * An index built with kmersearch.preclude_highfreq_kmer on leaves out the
  * k-mers of its column's high-frequency analysis (highfreq_source option,
- * fixed at creation like the others).  It answers only sessions that
+ * written into CREATE INDEX like the others; no option, no exclusion).  It answers only sessions that
  * exclude the same set.  An index with every k-mer answers sessions with
  * or without exclusion: the query's entries then leave the set out, and
  * the count of matched entries is still the score.
@@ -41,7 +45,6 @@
 #include "cache.h"
 #include "gin.h"
 #include "highfreq.h"
-#include "index_meta.h"
 #include "kmer.h"
 #include "kmersearch.h"
 #include "score.h"
@@ -72,8 +75,7 @@ GinKey(uint64 kmer, uint32 occurrence, int k, int b)
 /*
  * The index's settings, or the session's when called outside an index, and
  * the high-frequency k-mers the index leaves out (NULL: none): those of its
- * highfreq_source option, or while CREATE INDEX builds it, those the
- * command chose (index_meta.c).
+ * highfreq_source option.
  */
 static const HighfreqSet *
 GinSettings(FunctionCallInfo fcinfo, int *k, int *b)
@@ -87,8 +89,6 @@ GinSettings(FunctionCallInfo fcinfo, int *k, int *b)
 		*k = opts->kmer_size;
 		*b = opts->occur_bitlen;
 		source = GinOptionsSource(opts);
-		if (source == NULL)
-			source = MetaBuildSource();
 	}
 	else
 	{
@@ -430,9 +430,10 @@ ValidateSource(const char *value)
 }
 
 /*
- * options(internal): kmer_size and occur_bitlen, defaulting to the session's
- * settings when the index is created, and highfreq_source; index_meta.c then
- * writes the values into the index definition, so the index keeps them.
+ * options(internal): kmer_size and occur_bitlen, with constant defaults (never
+ * the session's: an index's keys must not depend on who writes them), and
+ * highfreq_source (none by default).  index_meta.c writes the session's
+ * settings into CREATE INDEX before it runs.
  */
 PG_FUNCTION_INFO_V1(kmersearch_gin_options);
 Datum
@@ -442,10 +443,10 @@ kmersearch_gin_options(PG_FUNCTION_ARGS)
 
 	init_local_reloptions(relopts, sizeof(KmerGinOptions));
 	add_local_int_reloption(relopts, "kmer_size", "k-mer size the index is built with",
-							kmersearch_kmer_size, KMER_SIZE_MIN, KMER_SIZE_MAX,
+							KMER_SIZE_DEFAULT, KMER_SIZE_MIN, KMER_SIZE_MAX,
 							offsetof(KmerGinOptions, kmer_size));
 	add_local_int_reloption(relopts, "occur_bitlen", "occurrence bits the index is built with",
-							kmersearch_occur_bitlen, OCCUR_BITLEN_MIN, OCCUR_BITLEN_MAX,
+							OCCUR_BITLEN_DEFAULT, OCCUR_BITLEN_MIN, OCCUR_BITLEN_MAX,
 							offsetof(KmerGinOptions, occur_bitlen));
 	add_local_string_reloption(relopts, "highfreq_source",
 							   "the high-frequency k-mer analysis the index leaves out",

@@ -1,14 +1,17 @@
 /*
  * index_meta.c
- *		What kmersearch GIN indexes remember: event triggers that fix an
- *		index's settings in its definition and record it in
- *		kmersearch_gin_index_meta and kmersearch_index_info.
+ *		What kmersearch GIN indexes remember: the session's settings written
+ *		into CREATE INDEX before it runs, and event triggers that record
+ *		indexes in kmersearch_gin_index_meta and kmersearch_index_info.
  *
- * An index built without explicit kmer_size / occur_bitlen options took the
- * session's settings as defaults (gin.c).  At the end of the command that
- * created it, the values it was built with are written into the index
- * column's options, so that every later session, REINDEX, pg_dump and
- * partition cloning see them.  The metadata rows are written as the
+ * An index's keys depend only on its operator class options, whose defaults
+ * are constants (gin.c); so whatever path creates an index, and whether or
+ * not an event trigger fires, it is built and kept with what its definition
+ * says.  For convenience CREATE INDEX takes the session's settings: a
+ * ProcessUtility hook (while the module is loaded) and the ddl_command_start
+ * trigger (which loads it) write them into the statement.  At
+ * ddl_command_end, options still left to their defaults are written out,
+ * so that definitions and dumps show them.  The metadata rows are written as the
  * extension's owner (the tables are not writable by others), as PostgreSQL's
  * foreign key triggers act as the table owner; the rows only describe the
  * index just created by the user.
@@ -42,67 +45,20 @@
 #include "utils/syscache.h"
 
 #include "access/xact.h"
+#include "catalog/dependency.h"
 #include "catalog/partition.h"
+#include "catalog/pg_opclass.h"
+#include "commands/defrem.h"
+#include "commands/extension.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/parse_utilcmd.h"
+#include "tcop/tcopprot.h"
+#include "tcop/utility.h"
 
 #include "gin.h"
 #include "highfreq.h"
 #include "index_meta.h"
 #include "kmersearch.h"
-
-/*
- * While CREATE INDEX builds an index with kmersearch.preclude_highfreq_kmer
- * on, the analysis it leaves out (chosen at ddl_command_start); written into
- * the index's options at ddl_command_end.  Forgotten when the transaction or
- * subtransaction it was set in ends first (the callbacks below see every
- * end, so what is set always belongs to the current transaction).
- */
-static char *build_source = NULL;
-static SubTransactionId build_subid = InvalidSubTransactionId;
-static bool build_callbacks = false;
-
-static void
-ForgetBuildSource(void)
-{
-	if (build_source != NULL)
-		pfree(build_source);
-	build_source = NULL;
-	build_subid = InvalidSubTransactionId;
-}
-
-static void
-BuildSourceXactCallback(XactEvent event, void *arg)
-{
-	ForgetBuildSource();
-}
-
-static void
-BuildSourceSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
-						   SubTransactionId parentSubid, void *arg)
-{
-	if (event == SUBXACT_EVENT_ABORT_SUB && mySubid == build_subid)
-		ForgetBuildSource();
-}
-
-const char *
-MetaBuildSource(void)
-{
-	return build_source;
-}
-
-static void
-SetBuildSource(const char *source)
-{
-	ForgetBuildSource();
-	if (!build_callbacks)
-	{
-		RegisterXactCallback(BuildSourceXactCallback, NULL);
-		RegisterSubXactCallback(BuildSourceSubXactCallback, NULL);
-		build_callbacks = true;
-	}
-	build_source = MemoryContextStrdup(TopMemoryContext, source);
-	build_subid = GetCurrentSubTransactionId();
-}
-
 
 /* Whether key column c of an index uses one of our GIN families. */
 static bool
@@ -113,11 +69,13 @@ IsKmerGinColumn(Relation index, int c, Oid extschema)
 }
 
 /*
- * Write the settings an index column was built with into its options,
- * unless both are already explicit there.
+ * Write the settings an index column was built with (its options, or their
+ * constant defaults) into its options, unless both are already explicit
+ * there: the definition then shows them, and pg_dump restores them as they
+ * are whatever the restoring session's settings.
  */
 static void
-FixIndexOptions(Relation index, int column, const KmerGinOptions *opts, const char *source)
+FixIndexOptions(Relation index, int column, const KmerGinOptions *opts)
 {
 	Relation	attrel;
 	HeapTuple	tup,
@@ -126,8 +84,7 @@ FixIndexOptions(Relation index, int column, const KmerGinOptions *opts, const ch
 	bool		isnull;
 	List	   *defs = NIL;
 	bool		has_k = false,
-				has_b = false,
-				has_s = false;
+				has_b = false;
 	ListCell   *lc;
 	Datum		values[Natts_pg_attribute] = {0};
 	bool		nulls[Natts_pg_attribute] = {false};
@@ -149,9 +106,8 @@ FixIndexOptions(Relation index, int column, const KmerGinOptions *opts, const ch
 
 		has_k |= strcmp(d->defname, "kmer_size") == 0;
 		has_b |= strcmp(d->defname, "occur_bitlen") == 0;
-		has_s |= strcmp(d->defname, "highfreq_source") == 0;
 	}
-	if (has_k && has_b && (source == NULL || has_s))
+	if (has_k && has_b)
 	{
 		heap_freetuple(tup);
 		table_close(attrel, RowExclusiveLock);
@@ -161,8 +117,6 @@ FixIndexOptions(Relation index, int column, const KmerGinOptions *opts, const ch
 		defs = lappend(defs, makeDefElem("kmer_size", (Node *) makeString(psprintf("%d", opts->kmer_size)), -1));
 	if (!has_b)
 		defs = lappend(defs, makeDefElem("occur_bitlen", (Node *) makeString(psprintf("%d", opts->occur_bitlen)), -1));
-	if (source != NULL && !has_s)
-		defs = lappend(defs, makeDefElem("highfreq_source", (Node *) makeString(pstrdup(source)), -1));
 	newopts = transformRelOptions((Datum) 0, defs, NULL, NULL, false, false);
 
 	values[Anum_pg_attribute_attoptions - 1] = newopts;
@@ -308,7 +262,7 @@ CheckIndexSource(Oid extschema, Oid indexoid, Oid table, const char *source, int
  * write its metadata rows (for the first such column).
  */
 static void
-RecordIndex(Oid indexoid, Oid extschema, bool created)
+RecordIndex(Oid indexoid, Oid extschema)
 {
 	Relation	index = index_open(indexoid, AccessShareLock);
 	int			column = -1;
@@ -332,17 +286,14 @@ RecordIndex(Oid indexoid, Oid extschema, bool created)
 	{
 		KmerGinOptions *o;
 		const char *s;
-		const char *write = NULL;
 
 		if (!IsKmerGinColumn(index, c, extschema))
 			continue;
 		o = (KmerGinOptions *) RelationGetIndexAttOptions(index, true)[c];
 		s = GinOptionsSource(o);
-		if (s == NULL && created && MetaBuildSource() != NULL)
-			s = write = MetaBuildSource();
 		if (s != NULL)
 			CheckIndexSource(extschema, indexoid, table, s, o->kmer_size, &params);
-		FixIndexOptions(index, c, o, write);
+		FixIndexOptions(index, c, o);
 		if (column < 0)
 		{
 			column = c;
@@ -471,7 +422,6 @@ kmersearch_ddl_command_end(PG_FUNCTION_ARGS)
 {
 	Oid			extschema;
 	List	   *indexes = NIL;
-	List	   *created = NIL;
 	ListCell   *lc;
 	uint64		i;
 	int			save_nestlevel;
@@ -510,12 +460,7 @@ kmersearch_ddl_command_end(PG_FUNCTION_ARGS)
 		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(objid)))
 			continue;
 		if (is_index)
-		{
-			List	   *these = find_all_inheritors(objid, AccessShareLock, NULL);
-
-			indexes = list_concat(indexes, these);
-			created = list_concat(created, these);
-		}
+			indexes = list_concat(indexes, find_all_inheritors(objid, AccessShareLock, NULL));
 		else
 		{
 			List	   *tables = find_all_inheritors(objid, AccessShareLock, NULL);
@@ -533,10 +478,9 @@ kmersearch_ddl_command_end(PG_FUNCTION_ARGS)
 	indexes = list_concat_unique_oid(NIL, indexes);
 	RenameColumnMeta(trigdata, renamed, extschema);
 	foreach(lc, indexes)
-		RecordIndex(lfirst_oid(lc), extschema, list_member_oid(created, lfirst_oid(lc)));
+		RecordIndex(lfirst_oid(lc), extschema);
 	SPI_finish();
 	AtEOXact_GUC(false, save_nestlevel);
-	ForgetBuildSource();
 	PG_RETURN_NULL();
 }
 
@@ -583,140 +527,235 @@ kmersearch_sql_drop(PG_FUNCTION_ARGS)
 	PG_RETURN_NULL();
 }
 
+
+/*
+ * The operator class an index column of relation relid will use when it is
+ * one of this extension's GIN classes, with the extension's schema in
+ * *extschema; InvalidOid for any other.  An expression's type is known only
+ * once the statement is transformed.
+ */
+static Oid
+KmerOpclassOf(const IndexElem *elem, Oid relid, bool transformed, Oid *extschema,
+			  const char **name)
+{
+	Oid			opclass = InvalidOid;
+	Oid			ext;
+	HeapTuple	tup;
+	bool		ours = false;
+
+	if (elem->opclass != NIL)
+		opclass = get_opclass_oid(GIN_AM_OID, elem->opclass, true);
+	else
+	{
+		Oid			typid = InvalidOid;
+
+		if (elem->name != NULL)
+		{
+			AttrNumber	attnum = get_attnum(relid, elem->name);
+
+			if (attnum != InvalidAttrNumber)
+				typid = get_atttype(relid, attnum);
+		}
+		else if (elem->expr != NULL && transformed)
+			typid = exprType(elem->expr);
+		if (OidIsValid(typid))
+			opclass = GetDefaultOpClass(typid, GIN_AM_OID);
+	}
+	if (!OidIsValid(opclass))
+		return InvalidOid;
+	ext = get_extension_oid("pg_kmersearch", true);
+	tup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclass));
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_opclass f = (Form_pg_opclass) GETSTRUCT(tup);
+
+		ours = OidIsValid(ext) && GinIsKmerOpclassName(NameStr(f->opcname)) &&
+			getExtensionOfObject(OperatorClassRelationId, opclass) == ext;
+		*extschema = f->opcnamespace;
+		*name = strcmp(NameStr(f->opcname), GIN_OPCLASS_DNA2) == 0 ? GIN_OPCLASS_DNA2 : GIN_OPCLASS_DNA4;
+		ReleaseSysCache(tup);
+	}
+	return ours ? opclass : InvalidOid;
+}
+
+/* Whether an index column names an option of its operator class. */
+static bool
+HasOption(const IndexElem *elem, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, elem->opclassopts)
+		if (strcmp(((DefElem *) lfirst(lc))->defname, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The highfreq_source of the analysis a new index on column attnum of
+ * relid leaves out: that analysis must exist and match the session's
+ * settings.
+ */
+static char *
+SourceForNewIndex(Oid extschema, Oid relid, const IndexElem *elem, AttrNumber attnum)
+{
+	HighfreqId	id;
+	HighfreqParams params;
+	const char *what;
+
+	if (elem->name == NULL || attnum <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("an index on an expression cannot leave out high-frequency k-mers"),
+				 errhint("SET kmersearch.preclude_highfreq_kmer = off.")));
+	what = psprintf("of %s.%s", quote_identifier(get_rel_name(relid)), quote_identifier(elem->name));
+	if (!HighfreqFindAnalysis(extschema, relid, attnum, &id, &params, true))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("kmersearch.preclude_highfreq_kmer is on, but there is no high-frequency k-mer analysis %s", what),
+				 errhint("Run SELECT kmersearch_perform_highfreq_analysis(%s, %s) first, "
+						 "or SET kmersearch.preclude_highfreq_kmer = off.",
+						 quote_literal_cstr(quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+																	   get_rel_name(relid))),
+						 quote_literal_cstr(elem->name))));
+	HighfreqCheckParams(&params, what);
+	return HighfreqSourceString(&id);
+}
+
+/*
+ * Complete a CREATE INDEX before it runs: every column indexed with one of
+ * this extension's GIN operator classes gets that class by its qualified
+ * name, and explicit kmer_size and occur_bitlen options (the session's
+ * settings, where the statement gives none); with
+ * kmersearch.preclude_highfreq_kmer on, it also gets the highfreq_source of
+ * its column's analysis.  The index is then built, and kept, with exactly
+ * what its definition says, whichever session writes to it later and
+ * whether or not event triggers fire.  Changes stmt in place.
+ */
+void
+MetaCompleteIndexStmt(IndexStmt *stmt, const char *queryString)
+{
+	Oid			relid;
+	ListCell   *lc;
+	bool		need_transform = false;
+	int			nours = 0;
+	bool		source = false;
+
+	if (IsBinaryUpgrade || stmt->accessMethod == NULL || strcmp(stmt->accessMethod, "gin") != 0)
+		return;
+	/* the lock CREATE INDEX takes anyway, taken now: an analysis being replaced commits first */
+	relid = RangeVarGetRelidExtended(stmt->relation,
+									 stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock,
+									 RVR_MISSING_OK, RangeVarCallbackOwnsRelation, NULL);
+	if (!OidIsValid(relid))
+		return;
+	foreach(lc, stmt->indexParams)
+	{
+		IndexElem  *elem = (IndexElem *) lfirst(lc);
+
+		need_transform |= elem->expr != NULL && elem->opclass == NIL;
+	}
+	/* an expression's type, and so its operator class, is known once transformed */
+	if (need_transform && !stmt->transformed)
+		*stmt = *transformIndexStmt(relid, stmt, queryString);
+
+	foreach(lc, stmt->indexParams)
+	{
+		IndexElem  *elem = (IndexElem *) lfirst(lc);
+		Oid			extschema = InvalidOid;
+		const char *opcname = NULL;
+		Oid			opclass = KmerOpclassOf(elem, relid, stmt->transformed, &extschema, &opcname);
+		AttrNumber	attnum = elem->name != NULL ? get_attnum(relid, elem->name) : InvalidAttrNumber;
+
+		if (!OidIsValid(opclass))
+			continue;
+		nours++;
+		if (elem->opclass == NIL)
+			elem->opclass = list_make2(makeString(get_namespace_name(extschema)),
+									   makeString(pstrdup(opcname)));
+		if (!HasOption(elem, "kmer_size"))
+			elem->opclassopts = lappend(elem->opclassopts,
+										makeDefElem("kmer_size", (Node *) makeString(psprintf("%d", kmersearch_kmer_size)), -1));
+		if (!HasOption(elem, "occur_bitlen"))
+			elem->opclassopts = lappend(elem->opclassopts,
+										makeDefElem("occur_bitlen", (Node *) makeString(psprintf("%d", kmersearch_occur_bitlen)), -1));
+		if (HasOption(elem, "highfreq_source"))
+			source = true;
+		else if (kmersearch_preclude_highfreq_kmer)
+		{
+			elem->opclassopts = lappend(elem->opclassopts,
+										makeDefElem("highfreq_source",
+													(Node *) makeString(SourceForNewIndex(extschema, relid, elem, attnum)), -1));
+			source = true;
+		}
+	}
+	if (source && nours > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("an index that leaves out high-frequency k-mers can have only one dna2/dna4 column"),
+				 errhint("Create one index a column, or SET kmersearch.preclude_highfreq_kmer = off.")));
+}
+
 /*
  * kmersearch_ddl_command_start(): event trigger at ddl_command_start for
- * CREATE INDEX.
- *
- * A concurrent build lets other sessions add rows to the new index before
- * ddl_command_end fixes its settings, each with its own defaults; so CREATE
- * INDEX CONCURRENTLY on a dna2/dna4 column with one of our operator classes
- * must give kmer_size and occur_bitlen (and, to leave high-frequency k-mers
- * out, highfreq_source) itself.
- *
- * With kmersearch.preclude_highfreq_kmer on, an ordinary CREATE INDEX
- * leaves out the k-mers of the analysis of its table and column: that
- * analysis must exist and match the session's settings, and is remembered
- * for the build (MetaBuildSource) and then written into the index's options.
+ * CREATE INDEX.  Completes the statement (MetaCompleteIndexStmt) when the
+ * module was loaded by this very trigger, too late for its ProcessUtility
+ * hook to have seen the command; where the hook did, the statement is
+ * complete already and this changes nothing.  (The statement is the one
+ * the command runs: standard_ProcessUtility has copied a read-only tree.)
  */
 PG_FUNCTION_INFO_V1(kmersearch_ddl_command_start);
 Datum
 kmersearch_ddl_command_start(PG_FUNCTION_ARGS)
 {
 	EventTriggerData *trigdata;
-	IndexStmt  *stmt;
-	Oid			extschema;
-	Oid			relid;
-	ListCell   *lc;
-	Oid			dna2,
-				dna4;
-	int			nours = 0;
-	char	   *source = NULL;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("kmersearch_ddl_command_start() must be called as an event trigger")));
 	trigdata = (EventTriggerData *) fcinfo->context;
-	if (!IsA(trigdata->parsetree, IndexStmt))
-		PG_RETURN_NULL();
-	stmt = (IndexStmt *) trigdata->parsetree;
-	if (stmt->accessMethod == NULL || strcmp(stmt->accessMethod, "gin") != 0)
-		PG_RETURN_NULL();
-	if (!stmt->concurrent && !kmersearch_preclude_highfreq_kmer)
-		PG_RETURN_NULL();
-	/*
-	 * The lock CREATE INDEX takes anyway, taken now: an analysis being
-	 * replaced commits before the build reads it (and none starts after).
-	 */
-	relid = RangeVarGetRelidExtended(stmt->relation,
-									 stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock,
-									 RVR_MISSING_OK, RangeVarCallbackOwnsRelation, NULL);
-	if (!OidIsValid(relid))
-		PG_RETURN_NULL();
-	extschema = get_func_namespace(fcinfo->flinfo->fn_oid);
-	dna2 = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("dna2"), ObjectIdGetDatum(extschema));
-	dna4 = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("dna4"), ObjectIdGetDatum(extschema));
-
-	foreach(lc, stmt->indexParams)
+	if (IsA(trigdata->parsetree, IndexStmt))
 	{
-		IndexElem  *elem = (IndexElem *) lfirst(lc);
-		bool		ours = false;
-		bool		has_k = false,
-					has_b = false,
-					has_s = false;
-		ListCell   *oc;
-		AttrNumber	attnum = InvalidAttrNumber;
+		/* what is added to the statement must outlive the trigger's own context */
+		MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(trigdata->parsetree));
 
-		if (elem->name != NULL)
-			attnum = get_attnum(relid, elem->name);
-		if (elem->opclass != NIL)
-			ours = GinIsKmerOpclassName(strVal(llast(elem->opclass)));
-		else if (attnum != InvalidAttrNumber)
-		{
-			Oid			typid = get_atttype(relid, attnum);
-
-			ours = OidIsValid(typid) && (typid == dna2 || typid == dna4);
-		}
-		if (!ours)
-			continue;
-		nours++;
-		foreach(oc, elem->opclassopts)
-		{
-			DefElem    *d = (DefElem *) lfirst(oc);
-
-			has_k |= strcmp(d->defname, "kmer_size") == 0;
-			has_b |= strcmp(d->defname, "occur_bitlen") == 0;
-			has_s |= strcmp(d->defname, "highfreq_source") == 0;
-		}
-
-		/* the analysis this column's keys leave out */
-		if (kmersearch_preclude_highfreq_kmer && !has_s)
-		{
-			HighfreqId	id;
-			HighfreqParams params;
-			const char *what;
-
-			if (elem->name == NULL || attnum <= 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("an index on an expression cannot leave out high-frequency k-mers"),
-						 errhint("SET kmersearch.preclude_highfreq_kmer = off.")));
-			what = psprintf("of %s.%s", quote_identifier(get_rel_name(relid)), quote_identifier(elem->name));
-			if (!HighfreqFindAnalysis(extschema, relid, attnum, &id, &params, true))
-				ereport(ERROR,
-						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						 errmsg("kmersearch.preclude_highfreq_kmer is on, but there is no high-frequency k-mer analysis %s", what),
-						 errhint("Run SELECT kmersearch_perform_highfreq_analysis(%s, %s) first, "
-								 "or SET kmersearch.preclude_highfreq_kmer = off.",
-								 quote_literal_cstr(quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-																			   get_rel_name(relid))),
-								 quote_literal_cstr(elem->name))));
-			HighfreqCheckParams(&params, what);
-			source = HighfreqSourceString(&id);
-		}
-
-		if (stmt->concurrent && (!has_k || !has_b || (source != NULL && !has_s)))
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("CREATE INDEX CONCURRENTLY on a dna2/dna4 column needs explicit kmer_size and occur_bitlen%s",
-							source ? " and highfreq_source" : ""),
-					 errdetail("While the index is built concurrently, other sessions may add rows to it with their own settings."),
-					 source ?
-					 errhint("Give them with the operator class, for example: USING gin (%s kmersearch_dna4_gin_ops (kmer_size = %d, occur_bitlen = %d, highfreq_source = '%s')).",
-							 elem->name ? quote_identifier(elem->name) : "(...)",
-							 kmersearch_kmer_size, kmersearch_occur_bitlen, source) :
-					 errhint("Give them with the operator class, for example: USING gin (%s kmersearch_dna4_gin_ops (kmer_size = %d, occur_bitlen = %d)).",
-							 elem->name ? quote_identifier(elem->name) : "(...)",
-							 kmersearch_kmer_size, kmersearch_occur_bitlen)));
-	}
-	if (source != NULL)
-	{
-		if (nours > 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("an index that leaves out high-frequency k-mers can have only one dna2/dna4 column"),
-					 errhint("Create one index a column, or SET kmersearch.preclude_highfreq_kmer = off.")));
-		SetBuildSource(source);
+		MetaCompleteIndexStmt((IndexStmt *) trigdata->parsetree, debug_query_string);
+		MemoryContextSwitchTo(old);
 	}
 	PG_RETURN_NULL();
+}
+
+/*
+ * Every CREATE INDEX, at any level (a function's EXECUTE too), is completed
+ * here while the module is loaded, whether or not event triggers fire
+ * (session_replication_role = replica, a disabled trigger, event_triggers =
+ * off, single-user mode).
+ */
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+static void
+MetaProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+				   ProcessUtilityContext context, ParamListInfo params,
+				   QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	if (IsA(pstmt->utilityStmt, IndexStmt))
+	{
+		if (readOnlyTree)
+		{
+			pstmt = copyObject(pstmt);
+			readOnlyTree = false;
+		}
+		MetaCompleteIndexStmt((IndexStmt *) pstmt->utilityStmt, queryString);
+	}
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+}
+
+void
+MetaInstallHooks(void)
+{
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = MetaProcessUtility;
 }

@@ -7,6 +7,8 @@
 
 #include "postgres.h"
 
+#include "nodes/parsenodes.h"
+
 /*
  * Run SQL as the extension's owner with search_path pinned (the caller has
  * connected to SPI); returns SPI_processed, with SPI_tuptable set.
@@ -15,10 +17,14 @@ extern uint64 MetaExecuteAsOwner(Oid extschema, const char *sql, int nargs, Oid 
 								 Datum *args, const char *nulls);
 
 /*
- * The highfreq_source of the index the current CREATE INDEX builds without
- * high-frequency k-mers (kmersearch.preclude_highfreq_kmer was on), or NULL.
+ * Write the session's settings (kmer_size, occur_bitlen, and with
+ * kmersearch.preclude_highfreq_kmer on the analysis to leave out) into a
+ * CREATE INDEX's kmersearch columns before it runs.
  */
-extern const char *MetaBuildSource(void);
+extern void MetaCompleteIndexStmt(IndexStmt *stmt, const char *queryString);
+
+/* module.c: install the ProcessUtility hook that calls it */
+extern void MetaInstallHooks(void);
 
 /* The indexes built without the k-mers of a column's analysis, or NULL. */
 extern char *MetaFilteredIndexes(Oid extschema, Oid table_oid, AttrNumber attnum);

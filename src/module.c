@@ -15,6 +15,7 @@
 #include "cpu.h"
 #include "kmer.h"
 #include "highfreq.h"
+#include "index_meta.h"
 #include "kmersearch.h"
 
 PG_MODULE_MAGIC;
@@ -159,4 +160,5 @@ _PG_init(void)
 
 	HighfreqDefineSettings();
 	MarkGUCPrefixReserved("kmersearch");
+	MetaInstallHooks();
 }

@@ -157,7 +157,7 @@ do_asan() { PG_CONFIG=$KS_PG_CONFIG sh "$KS_TOP/test/sanitize.sh" asan "$builddi
 # (reduced to what fits CI's time; test/README.md has the full run)
 do_valgrind() {
   PG_CONFIG=$KS_PG_CONFIG sh "$KS_TOP/test/sanitize.sh" valgrind "$builddir/valgrind" \
-    setup dna_input dna_functions dna_binary dna_large kmer_search security
+    setup dna_input dna_functions dna_binary dna_large kmer_search index_options security
 }
 
 do_installcheck() {

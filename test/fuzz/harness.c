@@ -14,8 +14,8 @@
  *	- the few libpq/pqformat, fmgr and detoast entry points the code uses;
  *	- (the settings' variables come from src/settings.c, as in the module);
  *	- the session without high-frequency exclusion
- *	  (kmersearch.preclude_highfreq_kmer off) and no CREATE INDEX in
- *	  progress: what HighfreqForSession() and MetaBuildSource() return then;
+ *	  (kmersearch.preclude_highfreq_kmer off): what HighfreqForSession()
+ *	  returns then;
  *	- the caches reduced to what they compute (no caching).
  * Every other server entry point the objects refer to is only reached by
  * code the targets do not call (catalog access, SQL-callable cache
@@ -717,19 +717,13 @@ CacheGetActualMinScore(CacheDigest query, int64 nkeys, int64 excluded)
 }
 
 /* ---------------------------------------------------------------------
- * A session without high-frequency exclusion, and no CREATE INDEX going on
+ * A session without high-frequency exclusion
  * --------------------------------------------------------------------- */
 const HighfreqSet *
 HighfreqForSession(Oid extschema)
 {
 	if (kmersearch_preclude_highfreq_kmer)
 		UNREACHABLE("high-frequency exclusion");
-	return NULL;
-}
-
-const char *
-MetaBuildSource(void)
-{
 	return NULL;
 }
 
