@@ -32,6 +32,11 @@
 #   valgrind     part of the suite with the server under valgrind
 #   installcheck make installcheck against a throwaway cluster loading the
 #                extension from a DESTDIR install; the SIMD level chosen
+#   upgrade      1.0.0 (built from its commit) installed in a throwaway
+#                cluster, a database made with it, then this build installed
+#                over it and ALTER EXTENSION pg_kmersearch UPDATE: the same
+#                search answers, the objects of a new installation, and the
+#                indexes 1.0 did not record named for REINDEX (test/upgrade)
 #   tap          the TAP tests (test/t/*.pl, PostgreSQL::Test::Cluster)
 #   distcheck    make distcheck: the release tarball builds, passes make
 #                check, installs and uninstalls cleanly
@@ -51,7 +56,7 @@
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-HERE_STAGES="build check crosscheck fuzz asan valgrind installcheck tap distcheck rpm"
+HERE_STAGES="build check crosscheck fuzz asan valgrind installcheck upgrade tap distcheck rpm"
 ALL_STAGES="$HERE_STAGES fuzzcorpus deb"
 
 # chroot_stages NAME: what the matrix runs in chroot NAME
@@ -259,6 +264,90 @@ do_deb() {
   return $status
 }
 
+# The last commit of 1.0.0 (tagged v1.0.0): every clone of this repository has it.
+KS_V1_0_0=2984a97
+
+# check NAME COMMAND...: a PASS or FAIL line for a test of the upgrade stage
+upgrade_check() {
+  local name=$1; shift
+  if "$@"; then echo "PASS  upgrade: $name"; else echo "FAIL  upgrade: $name"; return 1; fi
+}
+
+do_upgrade() {
+  local work cluster old status=0 fresh
+  work=$(ks_cluster_dir "$builddir/upgrade" fresh)
+  old=$work/old-src
+  mkdir -p "$old"
+  git -C "$KS_TOP" archive "$KS_V1_0_0" | tar -xf - -C "$old" || { echo "FAIL  upgrade: 1.0.0 ($KS_V1_0_0) not in this repository"; return 1; }
+  ks_say "build 1.0.0 ($KS_V1_0_0)"
+  (cd "$old" && autoreconf -fi >/dev/null 2>&1 && ./configure --with-pgconfig="$KS_PG_CONFIG" >configure.out 2>&1 \
+     && make -j"$(nproc)" >make.out 2>&1 && make install DESTDIR="$work/install" >/dev/null) \
+    || { tail -n 30 "$old"/configure.out "$old"/make.out 2>/dev/null; echo "FAIL  upgrade: 1.0.0 does not build"; return 1; }
+  chmod -R a+rX "$work/install"
+  cp "$KS_TOP"/test/upgrade/*.sql "$work/" && chmod a+r "$work"/*.sql
+  echo "$work" > "$builddir/running-cluster"
+  ks_start_cluster "$work" "$work/install" || return 1
+  ks_psql -d postgres -qc 'CREATE DATABASE up' && ks_psql -d up -qAt -f "$work/setup.sql" >/dev/null \
+    && ks_psql -d up -qAt -f "$work/answers.sql" > "$work/answers-1.0" || status=1
+  ks_stop_cluster
+
+  ks_say "install this build over 1.0.0 and update"
+  make -C "$builddir" install DESTDIR="$work/install" >/dev/null || return 1
+  chmod -R a+rX "$work/install"
+  ks_start_cluster "$work" "$work/install" || return 1
+  # answers with the new module before the update, then the update
+  ks_psql -d up -qAt -f "$work/answers.sql" > "$work/answers-module" || status=1
+  ks_psql -d up -qAt -c 'ALTER EXTENSION pg_kmersearch UPDATE' > "$work/update.out" 2>&1 || status=1
+  cat "$work/update.out"
+  ks_psql -d up -qAt -f "$work/answers.sql" > "$work/answers-1.1" || status=1
+  upgrade_check "the searches ran ($(wc -l < "$work/answers-1.0") checksums)" test "$(wc -l < "$work/answers-1.0")" = 8 || status=1
+  upgrade_check "1.0 searches give the same answers with the 1.1 module, before the update" \
+    cmp -s "$work/answers-1.0" "$work/answers-module" || status=1
+  upgrade_check "and after it" cmp -s "$work/answers-1.0" "$work/answers-1.1" || status=1
+  upgrade_check "the update names the index 1.0 did not record, with the REINDEX that rebuilds it" \
+    grep -q 'HINT:  REINDEX INDEX s.ref2_unrecorded;' "$work/update.out" || status=1
+  upgrade_check "and no other" test "$(grep -c '^WARNING' "$work/update.out")" = 1 || status=1
+  upgrade_check "that index is not used until it is rebuilt" \
+    test "$(ks_psql -d up -qAt -c "SELECT indisvalid FROM pg_index WHERE indexrelid = 's.ref2_unrecorded'::regclass")" = f || status=1
+  ks_psql -d up -qAt -c 'REINDEX INDEX s.ref2_unrecorded' || status=1
+  fresh=$(ks_psql -d up -qAt -c "SET enable_seqscan = off; DROP INDEX s.ref2_k12;
+      SET kmersearch.min_shared_ngram_key_rate = 0.5;
+      SELECT indisvalid || ' ' || (SELECT string_agg(id::text, ',' ORDER BY id) FROM s.ref2
+                                    WHERE seq =% (SELECT substr(seq::text, 1, 80) FROM s.ref2 WHERE id = 77))
+        FROM pg_index WHERE indexrelid = 's.ref2_unrecorded'::regclass" | tail -n 1)
+  upgrade_check "after REINDEX it is valid and answers with k = 16 (got: $fresh)" test "$fresh" = "true 77" || status=1
+  ks_psql -d up -qAt -f "$work/objects.sql" > "$work/objects-updated" || status=1
+  ks_psql -d postgres -qc 'CREATE DATABASE fresh' && ks_psql -d fresh -qc 'CREATE EXTENSION pg_kmersearch' \
+    && ks_psql -d fresh -qAt -f "$work/objects.sql" > "$work/objects-new" || status=1
+  upgrade_check "the objects listed ($(wc -l < "$work/objects-new"))" test "$(wc -l < "$work/objects-new")" -gt 100 || status=1
+  upgrade_check "the updated extension has the objects, definitions and comments of a new 1.1" \
+    diff "$work/objects-new" "$work/objects-updated" || status=1
+  upgrade_check "at version 1.1" grep -qx 'version 1.1' "$work/objects-updated" || status=1
+
+  # pg_upgrade of that cluster into a new one (the same major: no Debian
+  # suite here ships two), then the same answers and indexes
+  local indexes='SELECT string_agg(indexrelid::regclass || (CASE WHEN indisvalid THEN '"''"' ELSE '"' invalid'"' END), '"', '"' ORDER BY indexrelid::regclass::text)
+                   FROM pg_index WHERE indrelid IN (SELECT oid FROM pg_class WHERE relnamespace = '"'s'"'::regnamespace)'
+  ks_psql -d up -qAt -f "$work/answers.sql" > "$work/answers-before-pg_upgrade" || status=1
+  ks_psql -d up -qAt -c "$indexes" > "$work/indexes-before" || status=1
+  ks_stop_cluster
+  ks_say "pg_upgrade"
+  ks_as_server_user "$KS_PG_BINDIR/initdb" -D "$work/data.new" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null || return 1
+  ks_as_server_user sh -c "cp '$work/data/kmersearch.conf' '$work/data.new/' && echo \"include_if_exists = 'kmersearch.conf'\" >> '$work/data.new/postgresql.conf'"
+  (cd "$work" && ks_as_server_user "$KS_PG_BINDIR/pg_upgrade" -b "$KS_PG_BINDIR" -B "$KS_PG_BINDIR" \
+     -d "$work/data" -D "$work/data.new" -U postgres -s "$work" >"$work/pg_upgrade.out" 2>&1) \
+    || { tail -n 30 "$work/pg_upgrade.out"; echo "FAIL  upgrade: pg_upgrade"; return 1; }
+  mv "$work/data" "$work/data.old" && mv "$work/data.new" "$work/data"
+  ks_start_cluster "$work" "$work/install" || return 1
+  ks_psql -d up -qAt -f "$work/answers.sql" > "$work/answers-after-pg_upgrade" || status=1
+  ks_psql -d up -qAt -c "$indexes" > "$work/indexes-after" || status=1
+  upgrade_check "pg_upgrade keeps the indexes ($(cat "$work/indexes-after"))" cmp -s "$work/indexes-before" "$work/indexes-after" || status=1
+  upgrade_check "and the answers" cmp -s "$work/answers-before-pg_upgrade" "$work/answers-after-pg_upgrade" || status=1
+  ks_stop_cluster
+  rm -f "$builddir/running-cluster"
+  return $status
+}
+
 do_rpm() {
   local rpmfile files instdir f status=0
   make -C "$builddir" rpm || return 1
@@ -266,7 +355,8 @@ do_rpm() {
   files=$(rpm -qlp "$rpmfile" 2>/dev/null)
   instdir=$(dirname "$("$KS_PG_CONFIG" --bindir)")
   for f in "$instdir/lib/pg_kmersearch.so" "$instdir/share/extension/pg_kmersearch.control" \
-           "$instdir/share/extension/pg_kmersearch--1.0.sql" "$instdir/doc/extension/pg_kmersearch.en.md" \
+           "$instdir/share/extension/pg_kmersearch--1.1.sql" "$instdir/share/extension/pg_kmersearch--1.0--1.1.sql" \
+           "$instdir/doc/extension/pg_kmersearch.en.md" \
            LICENSE README.md pg_kmersearch.ja.md; do
     if printf '%s\n' "$files" | grep -q -- "$f\$"; then
       echo "PASS  rpm $(basename "$rpmfile") has $f"
