@@ -15,7 +15,7 @@ DECLARE
     r record;
 BEGIN
     FOR r IN
-        SELECT DISTINCT x.indexrelid AS idx, c.relkind
+        SELECT DISTINCT x.indexrelid AS idx, x.indrelid AS tab, c.relkind
           FROM pg_catalog.pg_index x
           JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid
           CROSS JOIN LATERAL pg_catalog.generate_series(0, x.indnkeyatts - 1) AS k
@@ -31,12 +31,14 @@ BEGIN
          ORDER BY 1
     LOOP
         IF r.relkind = 'i' THEN
+            -- the lock REINDEX CONCURRENTLY takes: no build of it is under way
+            EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE UPDATE EXCLUSIVE MODE', r.tab::pg_catalog.regclass);
             UPDATE pg_catalog.pg_index SET indisvalid = false WHERE indexrelid = r.idx;
         END IF;
         RAISE WARNING 'index % was built by pg_kmersearch 1.0 with settings it did not record', r.idx::pg_catalog.regclass
-            USING DETAIL = 'Its definition gives no kmer_size or occur_bitlen; until it is rebuilt, no search uses it.',
-                  HINT = pg_catalog.format('REINDEX INDEX %s; rebuilds it with kmer_size 16 and occur_bitlen 8 '
-                                           '(or drop it and create it again with the settings you want).',
+            USING DETAIL = 'Its definition gives no kmer_size or occur_bitlen; until it is rebuilt, no search uses it, '
+                           'and pg_dump leaves it out.',
+                  HINT = pg_catalog.format('Run REINDEX INDEX %s to rebuild it with kmer_size 16 and occur_bitlen 8.',
                                            r.idx::pg_catalog.regclass);
     END LOOP;
 END

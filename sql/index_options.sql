@@ -126,8 +126,8 @@ SELECT options('fo_unloaded');
 SELECT * FROM answers('fo_unloaded', :'q');
 RESET kmersearch.kmer_size;
 SELECT * FROM answers('fo_unloaded', :'q');
--- ALTER TABLE from a session with other settings writes the index's own
--- values, never the session's
+-- ALTER TABLE from a session with other settings leaves the index's
+-- definition as it is
 SET kmersearch.kmer_size = 10;
 ALTER TABLE fo ALTER COLUMN id TYPE bigint;
 SELECT options('fo_unloaded');
@@ -159,6 +159,13 @@ SELECT pg_relation_filenode('fo_cic') <> :filenode AS rebuilt, options('fo_cic')
 ALTER TABLE fo ALTER COLUMN seq TYPE dna2 USING seq::dna2;
 -- CREATE TABLE ... (LIKE ... INCLUDING INDEXES) copies them
 CREATE TABLE fo_like (LIKE fo INCLUDING INDEXES);
+SELECT c.relname, options(c.oid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+ WHERE i.indrelid = 'fo_like'::regclass AND c.relam = (SELECT oid FROM pg_am WHERE amname = 'gin');
+DROP TABLE fo_like;
+-- ... as they are, whatever the session: no exclusion added to the copy
+SET kmersearch.preclude_highfreq_kmer = on;
+CREATE TABLE fo_like (LIKE fo INCLUDING INDEXES);
+RESET kmersearch.preclude_highfreq_kmer;
 SELECT c.relname, options(c.oid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
  WHERE i.indrelid = 'fo_like'::regclass AND c.relam = (SELECT oid FROM pg_am WHERE amname = 'gin');
 DROP TABLE fo_like;

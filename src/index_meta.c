@@ -10,8 +10,8 @@
  * says.  For convenience CREATE INDEX takes the session's settings: a
  * ProcessUtility hook (while the module is loaded) and the ddl_command_start
  * trigger (which loads it) write them into the statement.  At
- * ddl_command_end, options still left to their defaults are written out,
- * so that definitions and dumps show them.  The metadata rows are written as the
+ * ddl_command_end, the options a new index left to their defaults are
+ * written out, so that definitions and dumps show them.  The metadata rows are written as the
  * extension's owner (the tables are not writable by others), as PostgreSQL's
  * foreign key triggers act as the table owner; the rows only describe the
  * index just created by the user.
@@ -45,6 +45,7 @@
 #include "utils/syscache.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/dependency.h"
 #include "catalog/partition.h"
 #include "catalog/pg_opclass.h"
@@ -52,7 +53,6 @@
 #include "commands/extension.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/parse_utilcmd.h"
-#include "tcop/tcopprot.h"
 #include "tcop/utility.h"
 
 #include "gin.h"
@@ -262,7 +262,7 @@ CheckIndexSource(Oid extschema, Oid indexoid, Oid table, const char *source, int
  * write its metadata rows (for the first such column).
  */
 static void
-RecordIndex(Oid indexoid, Oid extschema)
+RecordIndex(Oid indexoid, Oid extschema, bool created)
 {
 	Relation	index = index_open(indexoid, AccessShareLock);
 	int			column = -1;
@@ -293,7 +293,13 @@ RecordIndex(Oid indexoid, Oid extschema)
 		s = GinOptionsSource(o);
 		if (s != NULL)
 			CheckIndexSource(extschema, indexoid, table, s, o->kmer_size, &params);
-		FixIndexOptions(index, c, o);
+		/*
+		 * Only an index this command created: an older one may be a 1.0
+		 * index whose settings were never recorded (the update to 1.1 names
+		 * those; writing the defaults into them would hide them).
+		 */
+		if (created)
+			FixIndexOptions(index, c, o);
 		if (column < 0)
 		{
 			column = c;
@@ -422,6 +428,7 @@ kmersearch_ddl_command_end(PG_FUNCTION_ARGS)
 {
 	Oid			extschema;
 	List	   *indexes = NIL;
+	List	   *created = NIL;
 	ListCell   *lc;
 	uint64		i;
 	int			save_nestlevel;
@@ -460,7 +467,12 @@ kmersearch_ddl_command_end(PG_FUNCTION_ARGS)
 		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(objid)))
 			continue;
 		if (is_index)
-			indexes = list_concat(indexes, find_all_inheritors(objid, AccessShareLock, NULL));
+		{
+			List	   *these = find_all_inheritors(objid, AccessShareLock, NULL);
+
+			indexes = list_concat(indexes, these);
+			created = list_concat(created, these);
+		}
 		else
 		{
 			List	   *tables = find_all_inheritors(objid, AccessShareLock, NULL);
@@ -478,7 +490,7 @@ kmersearch_ddl_command_end(PG_FUNCTION_ARGS)
 	indexes = list_concat_unique_oid(NIL, indexes);
 	RenameColumnMeta(trigdata, renamed, extschema);
 	foreach(lc, indexes)
-		RecordIndex(lfirst_oid(lc), extschema);
+		RecordIndex(lfirst_oid(lc), extschema, list_member_oid(created, lfirst_oid(lc)));
 	SPI_finish();
 	AtEOXact_GUC(false, save_nestlevel);
 	PG_RETURN_NULL();
@@ -640,7 +652,16 @@ MetaCompleteIndexStmt(IndexStmt *stmt, const char *queryString)
 	int			nours = 0;
 	bool		source = false;
 
-	if (IsBinaryUpgrade || stmt->accessMethod == NULL || strcmp(stmt->accessMethod, "gin") != 0)
+	IndexStmt  *typed = stmt;
+	ListCell   *tc;
+
+	/*
+	 * Statements PostgreSQL makes itself (CREATE TABLE ... LIKE, partitions)
+	 * arrive transformed, copying an index's definition: kept as they are.
+	 */
+	if (IsBinaryUpgrade || RecoveryInProgress() || stmt->transformed ||
+		stmt->accessMethod == NULL || strcmp(stmt->accessMethod, "gin") != 0 ||
+		!OidIsValid(get_extension_oid("pg_kmersearch", true)))
 		return;
 	/* the lock CREATE INDEX takes anyway, taken now: an analysis being replaced commits first */
 	relid = RangeVarGetRelidExtended(stmt->relation,
@@ -648,22 +669,29 @@ MetaCompleteIndexStmt(IndexStmt *stmt, const char *queryString)
 									 RVR_MISSING_OK, RangeVarCallbackOwnsRelation, NULL);
 	if (!OidIsValid(relid))
 		return;
+	/* CREATE INDEX IF NOT EXISTS of an index that exists does nothing */
+	if (stmt->if_not_exists && stmt->idxname != NULL &&
+		OidIsValid(get_relname_relid(stmt->idxname, get_rel_namespace(relid))))
+		return;
 	foreach(lc, stmt->indexParams)
 	{
 		IndexElem  *elem = (IndexElem *) lfirst(lc);
 
 		need_transform |= elem->expr != NULL && elem->opclass == NIL;
 	}
-	/* an expression's type, and so its operator class, is known once transformed */
-	if (need_transform && !stmt->transformed)
-		*stmt = *transformIndexStmt(relid, stmt, queryString);
+	/*
+	 * An expression's type, and so its operator class, is known once
+	 * transformed: a copy is, the statement itself is left to the command.
+	 */
+	if (need_transform)
+		typed = transformIndexStmt(relid, copyObject(stmt), queryString);
 
-	foreach(lc, stmt->indexParams)
+	forboth(lc, stmt->indexParams, tc, typed->indexParams)
 	{
 		IndexElem  *elem = (IndexElem *) lfirst(lc);
 		Oid			extschema = InvalidOid;
 		const char *opcname = NULL;
-		Oid			opclass = KmerOpclassOf(elem, relid, stmt->transformed, &extschema, &opcname);
+		Oid			opclass = KmerOpclassOf((IndexElem *) lfirst(tc), relid, typed->transformed, &extschema, &opcname);
 		AttrNumber	attnum = elem->name != NULL ? get_attnum(relid, elem->name) : InvalidAttrNumber;
 
 		if (!OidIsValid(opclass))
@@ -692,7 +720,7 @@ MetaCompleteIndexStmt(IndexStmt *stmt, const char *queryString)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("an index that leaves out high-frequency k-mers can have only one dna2/dna4 column"),
-				 errhint("Create one index a column, or SET kmersearch.preclude_highfreq_kmer = off.")));
+				 errhint("Create one index per column, or SET kmersearch.preclude_highfreq_kmer = off.")));
 }
 
 /*
@@ -719,7 +747,7 @@ kmersearch_ddl_command_start(PG_FUNCTION_ARGS)
 		/* what is added to the statement must outlive the trigger's own context */
 		MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(trigdata->parsetree));
 
-		MetaCompleteIndexStmt((IndexStmt *) trigdata->parsetree, debug_query_string);
+		MetaCompleteIndexStmt((IndexStmt *) trigdata->parsetree, NULL);
 		MemoryContextSwitchTo(old);
 	}
 	PG_RETURN_NULL();
