@@ -68,6 +68,27 @@ IsKmerGinColumn(Relation index, int c, Oid extschema)
 		GinIsKmerFamily(index->rd_opfamily[c], extschema);
 }
 
+/* Whether a list of operator class options (DefElems) names one. */
+static bool
+HasOption(List *opts, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, opts)
+		if (strcmp(((DefElem *) lfirst(lc))->defname, name) == 0)
+			return true;
+	return false;
+}
+
+/* opts with name = value added, unless it names that option already */
+static List *
+WithOption(List *opts, const char *name, char *value)
+{
+	if (HasOption(opts, name))
+		return opts;
+	return lappend(opts, makeDefElem(pstrdup(name), (Node *) makeString(value), -1));
+}
+
 /*
  * Write the settings an index column was built with (its options, or their
  * constant defaults) into its options, unless both are already explicit
@@ -83,9 +104,6 @@ FixIndexOptions(Relation index, int column, const KmerGinOptions *opts)
 	Datum		oldopts;
 	bool		isnull;
 	List	   *defs = NIL;
-	bool		has_k = false,
-				has_b = false;
-	ListCell   *lc;
 	Datum		values[Natts_pg_attribute] = {0};
 	bool		nulls[Natts_pg_attribute] = {false};
 	bool		replace[Natts_pg_attribute] = {false};
@@ -100,23 +118,14 @@ FixIndexOptions(Relation index, int column, const KmerGinOptions *opts)
 	oldopts = SysCacheGetAttr(ATTNUM, tup, Anum_pg_attribute_attoptions, &isnull);
 	if (!isnull)
 		defs = untransformRelOptions(oldopts);
-	foreach(lc, defs)
-	{
-		DefElem    *d = (DefElem *) lfirst(lc);
-
-		has_k |= strcmp(d->defname, "kmer_size") == 0;
-		has_b |= strcmp(d->defname, "occur_bitlen") == 0;
-	}
-	if (has_k && has_b)
+	if (HasOption(defs, "kmer_size") && HasOption(defs, "occur_bitlen"))
 	{
 		heap_freetuple(tup);
 		table_close(attrel, RowExclusiveLock);
 		return;
 	}
-	if (!has_k)
-		defs = lappend(defs, makeDefElem("kmer_size", (Node *) makeString(psprintf("%d", opts->kmer_size)), -1));
-	if (!has_b)
-		defs = lappend(defs, makeDefElem("occur_bitlen", (Node *) makeString(psprintf("%d", opts->occur_bitlen)), -1));
+	defs = WithOption(defs, "kmer_size", psprintf("%d", opts->kmer_size));
+	defs = WithOption(defs, "occur_bitlen", psprintf("%d", opts->occur_bitlen));
 	newopts = transformRelOptions((Datum) 0, defs, NULL, NULL, false, false);
 
 	values[Anum_pg_attribute_attoptions - 1] = newopts;
@@ -542,16 +551,15 @@ kmersearch_sql_drop(PG_FUNCTION_ARGS)
 
 /*
  * The operator class an index column of relation relid will use when it is
- * one of this extension's GIN classes, with the extension's schema in
+ * one of the GIN classes of the extension ext (pg_kmersearch), with its schema in
  * *extschema; InvalidOid for any other.  An expression's type is known only
  * once the statement is transformed.
  */
 static Oid
-KmerOpclassOf(const IndexElem *elem, Oid relid, bool transformed, Oid *extschema,
-			  const char **name)
+KmerOpclassOf(const IndexElem *elem, Oid relid, bool transformed, Oid ext, Oid *extschema,
+			  char **name)
 {
 	Oid			opclass = InvalidOid;
-	Oid			ext;
 	HeapTuple	tup;
 	bool		ours = false;
 
@@ -575,31 +583,18 @@ KmerOpclassOf(const IndexElem *elem, Oid relid, bool transformed, Oid *extschema
 	}
 	if (!OidIsValid(opclass))
 		return InvalidOid;
-	ext = get_extension_oid("pg_kmersearch", true);
 	tup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclass));
 	if (HeapTupleIsValid(tup))
 	{
 		Form_pg_opclass f = (Form_pg_opclass) GETSTRUCT(tup);
 
-		ours = OidIsValid(ext) && GinIsKmerOpclassName(NameStr(f->opcname)) &&
+		ours = GinIsKmerOpclassName(NameStr(f->opcname)) &&
 			getExtensionOfObject(OperatorClassRelationId, opclass) == ext;
 		*extschema = f->opcnamespace;
-		*name = strcmp(NameStr(f->opcname), GIN_OPCLASS_DNA2) == 0 ? GIN_OPCLASS_DNA2 : GIN_OPCLASS_DNA4;
+		*name = pstrdup(NameStr(f->opcname));
 		ReleaseSysCache(tup);
 	}
 	return ours ? opclass : InvalidOid;
-}
-
-/* Whether an index column names an option of its operator class. */
-static bool
-HasOption(const IndexElem *elem, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, elem->opclassopts)
-		if (strcmp(((DefElem *) lfirst(lc))->defname, name) == 0)
-			return true;
-	return false;
 }
 
 /*
@@ -647,21 +642,23 @@ void
 MetaCompleteIndexStmt(IndexStmt *stmt, const char *queryString)
 {
 	Oid			relid;
+	Oid			ext;
 	ListCell   *lc;
+	ListCell   *tc;
 	bool		need_transform = false;
 	int			nours = 0;
 	bool		source = false;
-
 	IndexStmt  *typed = stmt;
-	ListCell   *tc;
 
 	/*
 	 * Statements PostgreSQL makes itself (CREATE TABLE ... LIKE, partitions)
 	 * arrive transformed, copying an index's definition: kept as they are.
 	 */
 	if (IsBinaryUpgrade || RecoveryInProgress() || stmt->transformed ||
-		stmt->accessMethod == NULL || strcmp(stmt->accessMethod, "gin") != 0 ||
-		!OidIsValid(get_extension_oid("pg_kmersearch", true)))
+		stmt->accessMethod == NULL || strcmp(stmt->accessMethod, "gin") != 0)
+		return;
+	ext = get_extension_oid("pg_kmersearch", true);
+	if (!OidIsValid(ext))
 		return;
 	/* the lock CREATE INDEX takes anyway, taken now: an analysis being replaced commits first */
 	relid = RangeVarGetRelidExtended(stmt->relation,
@@ -690,31 +687,22 @@ MetaCompleteIndexStmt(IndexStmt *stmt, const char *queryString)
 	{
 		IndexElem  *elem = (IndexElem *) lfirst(lc);
 		Oid			extschema = InvalidOid;
-		const char *opcname = NULL;
-		Oid			opclass = KmerOpclassOf((IndexElem *) lfirst(tc), relid, typed->transformed, &extschema, &opcname);
+		char	   *opcname = NULL;
+		Oid			opclass = KmerOpclassOf((IndexElem *) lfirst(tc), relid, typed->transformed, ext,
+											&extschema, &opcname);
 		AttrNumber	attnum = elem->name != NULL ? get_attnum(relid, elem->name) : InvalidAttrNumber;
 
 		if (!OidIsValid(opclass))
 			continue;
 		nours++;
 		if (elem->opclass == NIL)
-			elem->opclass = list_make2(makeString(get_namespace_name(extschema)),
-									   makeString(pstrdup(opcname)));
-		if (!HasOption(elem, "kmer_size"))
-			elem->opclassopts = lappend(elem->opclassopts,
-										makeDefElem("kmer_size", (Node *) makeString(psprintf("%d", kmersearch_kmer_size)), -1));
-		if (!HasOption(elem, "occur_bitlen"))
-			elem->opclassopts = lappend(elem->opclassopts,
-										makeDefElem("occur_bitlen", (Node *) makeString(psprintf("%d", kmersearch_occur_bitlen)), -1));
-		if (HasOption(elem, "highfreq_source"))
-			source = true;
-		else if (kmersearch_preclude_highfreq_kmer)
-		{
-			elem->opclassopts = lappend(elem->opclassopts,
-										makeDefElem("highfreq_source",
-													(Node *) makeString(SourceForNewIndex(extschema, relid, elem, attnum)), -1));
-			source = true;
-		}
+			elem->opclass = list_make2(makeString(get_namespace_name(extschema)), makeString(opcname));
+		elem->opclassopts = WithOption(elem->opclassopts, "kmer_size", psprintf("%d", kmersearch_kmer_size));
+		elem->opclassopts = WithOption(elem->opclassopts, "occur_bitlen", psprintf("%d", kmersearch_occur_bitlen));
+		if (!HasOption(elem->opclassopts, "highfreq_source") && kmersearch_preclude_highfreq_kmer)
+			elem->opclassopts = WithOption(elem->opclassopts, "highfreq_source",
+										   SourceForNewIndex(extschema, relid, elem, attnum));
+		source |= HasOption(elem->opclassopts, "highfreq_source");
 	}
 	if (source && nours > 1)
 		ereport(ERROR,
