@@ -50,3 +50,39 @@ COMMENT ON FUNCTION kmersearch_ddl_command_start() IS
     'event trigger: in a session that has not loaded the module yet, writes the session''s settings (and with kmersearch.preclude_highfreq_kmer on, the analysis to leave out) into CREATE INDEX';
 COMMENT ON EVENT TRIGGER kmersearch_ddl_command_start IS
     'gives new kmersearch GIN indexes the session''s settings before they are built';
+
+-- Analyses name their table as regclass, which pg_dump writes as a name and a
+-- restore reads back as its own OID; only analyses of columns that exist are
+-- dumped.  An index names its analysis by analysis_timestamp alone.  The two
+-- tables of indexes are no longer dumped: a restore records each index again
+-- when it creates it.
+DROP VIEW kmersearch_analysis_status;
+ALTER TABLE kmersearch_highfreq_kmer ALTER COLUMN table_oid TYPE regclass USING table_oid::regclass;
+ALTER TABLE kmersearch_highfreq_kmer_meta ALTER COLUMN table_oid TYPE regclass USING table_oid::regclass;
+SELECT pg_catalog.pg_extension_config_dump('kmersearch_highfreq_kmer',
+    'WHERE EXISTS (SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) table_oid '
+    'AND a.attname OPERATOR(pg_catalog.=) column_name AND NOT a.attisdropped)');
+SELECT pg_catalog.pg_extension_config_dump('kmersearch_highfreq_kmer_meta',
+    'WHERE EXISTS (SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) table_oid '
+    'AND a.attname OPERATOR(pg_catalog.=) column_name AND NOT a.attisdropped)');
+-- dropping a table from the extension removes it from what pg_dump dumps
+ALTER EXTENSION pg_kmersearch DROP TABLE kmersearch_gin_index_meta;
+ALTER EXTENSION pg_kmersearch ADD TABLE kmersearch_gin_index_meta;
+ALTER EXTENSION pg_kmersearch DROP TABLE kmersearch_index_info;
+ALTER EXTENSION pg_kmersearch ADD TABLE kmersearch_index_info;
+
+CREATE VIEW kmersearch_analysis_status WITH (security_barrier) AS
+    SELECT m.table_oid::oid AS table_oid,
+           CASE WHEN c.oid IS NOT NULL THEN m.table_oid::text END AS table_name,
+           m.column_name, m.kmer_size, m.occur_bitlen, m.max_appearance_rate, m.max_appearance_nrow,
+           m.analysis_timestamp,
+           (SELECT count(*) FROM kmersearch_highfreq_kmer h
+             WHERE h.table_oid = m.table_oid AND h.column_name = m.column_name)::integer AS highfreq_kmer_count
+      FROM kmersearch_highfreq_kmer_meta m
+      LEFT JOIN pg_catalog.pg_class c ON c.oid = m.table_oid
+     WHERE c.oid IS NULL OR pg_catalog.has_table_privilege(m.table_oid, 'SELECT')
+        OR EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid = m.table_oid AND a.attname = m.column_name AND NOT a.attisdropped
+                      AND pg_catalog.has_column_privilege(m.table_oid, a.attnum, 'SELECT'));
+COMMENT ON VIEW kmersearch_analysis_status IS 'each high-frequency k-mer analysis of a table one may read, and how many k-mers it found';
+GRANT SELECT ON kmersearch_analysis_status TO PUBLIC;

@@ -74,30 +74,35 @@ GinKey(uint64 kmer, uint32 occurrence, int k, int b)
 
 /*
  * The index's settings, or the session's when called outside an index, and
- * the high-frequency k-mers the index leaves out (NULL: none): those of its
- * highfreq_source option.
+ * the analysis whose high-frequency k-mers the index leaves out (its
+ * highfreq_source option; NULL: none).
  */
-static const HighfreqSet *
+static const char *
 GinSettings(FunctionCallInfo fcinfo, int *k, int *b)
 {
-	const char *source = NULL;
-
 	if (PG_HAS_OPCLASS_OPTIONS())
 	{
 		KmerGinOptions *opts = (KmerGinOptions *) PG_GET_OPCLASS_OPTIONS();
 
 		*k = opts->kmer_size;
 		*b = opts->occur_bitlen;
-		source = GinOptionsSource(opts);
+		return GinOptionsSource(opts);
 	}
-	else
-	{
-		*k = kmersearch_kmer_size;
-		*b = kmersearch_occur_bitlen;
-	}
+	*k = kmersearch_kmer_size;
+	*b = kmersearch_occur_bitlen;
+	return NULL;
+}
+
+/* Whether the session excludes the analysis an index's source names. */
+static bool
+SessionExcludesSource(const HighfreqSet *session, const char *source)
+{
+	HighfreqId	src;
+
 	if (source == NULL)
-		return NULL;
-	return HighfreqForIndex(get_func_namespace(fcinfo->flinfo->fn_oid), source, *k);
+		return true;
+	return session != NULL && HighfreqParseSource(source, &src) &&
+		HighfreqSourceMatches(&src, HighfreqSetId(session));
 }
 
 /*
@@ -109,17 +114,14 @@ bool
 GinOptionsMatchSession(const KmerGinOptions *opts, Oid extschema)
 {
 	const char *source = GinOptionsSource(opts);
-	const HighfreqSet *session;
-	HighfreqId	id;
 
 	if (opts->kmer_size != kmersearch_kmer_size || opts->occur_bitlen != kmersearch_occur_bitlen)
 		return false;
 	if (source == NULL)
 		return true;
-	if (!kmersearch_preclude_highfreq_kmer || !HighfreqParseSource(source, &id))
+	if (!kmersearch_preclude_highfreq_kmer)
 		return false;
-	session = HighfreqForSession(extschema);
-	return session != NULL && HighfreqSameId(HighfreqSetId(session), &id);
+	return SessionExcludesSource(HighfreqForSession(extschema), source);
 }
 
 bool
@@ -203,7 +205,15 @@ GinExtractValue(FunctionCallInfo fcinfo, DnaKind kind)
 				ndistinct;
 	uint64	   *kmers;
 	KmerCount  *counts;
-	const HighfreqSet *excl = GinSettings(fcinfo, &k, &b);
+	const char *source = GinSettings(fcinfo, &k, &b);
+
+	/*
+	 * Without its analysis (a restore that brings it back later) the row
+	 * gets every key: a superset of those searches through the index look
+	 * up.
+	 */
+	const HighfreqSet *excl = source == NULL ? NULL :
+		HighfreqForIndex(get_func_namespace(fcinfo->flinfo->fn_oid), source, k, true);
 
 	kmers = KmerCollect(DnaData(seq), DnaLength(seq, kind), kind, k, &nkmers);
 	counts = KmerCountDistinct(kmers, nkmers, &ndistinct);
@@ -243,13 +253,13 @@ kmersearch_gin_extract_query(PG_FUNCTION_ARGS)
 	GinQueryExtra *extra;
 	CacheDigest digest;
 	int64		threshold;
-	const HighfreqSet *index_excl = GinSettings(fcinfo, &k, &b);
+	const char *source = GinSettings(fcinfo, &k, &b);
 	const HighfreqSet *excl = NULL;
 
 	if (k == kmersearch_kmer_size && b == kmersearch_occur_bitlen)
 		excl = HighfreqForSession(get_func_namespace(fcinfo->flinfo->fn_oid));
 	if (k != kmersearch_kmer_size || b != kmersearch_occur_bitlen ||
-		(index_excl != NULL && !HighfreqSameSet(excl, index_excl)))
+		!SessionExcludesSource(excl, source))
 	{
 		/*
 		 * The index's keys answer another question.  The planner leaves such

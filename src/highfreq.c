@@ -105,35 +105,61 @@ HighfreqSameId(const HighfreqId *a, const HighfreqId *b)
 		a->analyzed_at == b->analyzed_at;
 }
 
-bool
-HighfreqSameSet(const HighfreqSet *a, const HighfreqSet *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return HighfreqSameId(&a->id, &b->id);
-}
-
 char *
-HighfreqSourceString(const HighfreqId *id)
+HighfreqIdString(const HighfreqId *id)
 {
 	return psprintf("%u.%d.%lld", id->table_oid, (int) id->attnum, (long long) id->analyzed_at);
 }
 
 bool
-HighfreqParseSource(const char *source, HighfreqId *id)
+HighfreqParseId(const char *s, HighfreqId *id)
 {
 	unsigned int oid;
 	int			attnum;
 	long long	ts;
 	char		tail;
 
-	if (source == NULL || sscanf(source, "%u.%d.%lld%c", &oid, &attnum, &ts, &tail) != 3 ||
+	if (s == NULL || sscanf(s, "%u.%d.%lld%c", &oid, &attnum, &ts, &tail) != 3 ||
 		oid == InvalidOid || attnum <= 0 || attnum > MaxAttrNumber)
 		return false;
 	id->table_oid = oid;
 	id->attnum = (AttrNumber) attnum;
 	id->analyzed_at = (TimestampTz) ts;
 	return true;
+}
+
+/*
+ * An index names its analysis by the time it was made (microseconds since
+ * 2000), which pg_dump keeps with the analysis: table OIDs change when a
+ * dump is restored.  1.0 wrote "table.attnum.time"; such options still
+ * name the analysis of that table made then.
+ */
+char *
+HighfreqSourceString(const HighfreqId *id)
+{
+	return psprintf("%lld", (long long) id->analyzed_at);
+}
+
+bool
+HighfreqParseSource(const char *source, HighfreqId *src)
+{
+	size_t		len = source ? strlen(source) : 0;
+
+	if (len > 0 && len <= 18 && strspn(source, "0123456789") == len)
+	{
+		src->table_oid = InvalidOid;
+		src->attnum = InvalidAttrNumber;
+		src->analyzed_at = (TimestampTz) strtoll(source, NULL, 10);
+		return true;
+	}
+	return HighfreqParseId(source, src);
+}
+
+bool
+HighfreqSourceMatches(const HighfreqId *src, const HighfreqId *id)
+{
+	return src->analyzed_at == id->analyzed_at &&
+		(!OidIsValid(src->table_oid) || (src->table_oid == id->table_oid && src->attnum == id->attnum));
 }
 
 /* ---------------------------------------------------------------- tables */
@@ -230,6 +256,43 @@ HighfreqFindAnalysis(Oid extschema, Oid table_oid, AttrNumber attnum,
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return found;
+}
+
+/*
+ * The analyses with kmer_size k that a highfreq_source names: how many
+ * (more than one only for analyses made at the same microsecond), and the
+ * first.  Read as they are now: only index builds and index maintenance ask.
+ */
+int
+HighfreqFindSource(Oid extschema, const HighfreqId *src, int kmer_size, HighfreqId *first,
+				   HighfreqParams *params)
+{
+	Relation	rel = table_open(ExtRelation(extschema, "kmersearch_highfreq_kmer_meta"), AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, ReadSnapshot(true), 0, NULL);
+	HeapTuple	tup;
+	int			n = 0;
+
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		HighfreqId	id;
+		HighfreqParams p;
+		NameData	column;
+
+		MetaFromTuple(tup, RelationGetDescr(rel), &id, &p, &column);
+		if (id.analyzed_at != src->analyzed_at || p.kmer_size != kmer_size)
+			continue;
+		id.attnum = get_attnum(id.table_oid, NameStr(column));
+		if (id.attnum == InvalidAttrNumber || !HighfreqSourceMatches(src, &id))
+			continue;			/* a table or column dropped since, or another one's */
+		if (n++ == 0)
+		{
+			*first = id;
+			*params = p;
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return n;
 }
 
 /*

@@ -43,19 +43,40 @@ typedef struct HighfreqSet HighfreqSet;
  */
 extern const HighfreqSet *HighfreqForSession(Oid extschema);
 
-/* The set an index was built without (its highfreq_source option). */
-extern const HighfreqSet *HighfreqForIndex(Oid extschema, const char *source, int kmer_size);
+/*
+ * The set an index was built without (its highfreq_source option).  When
+ * that analysis is not there (a dump being restored has not yet brought it
+ * back), NULL with missing_ok, an error otherwise: an index holding every
+ * k-mer of a row holds a superset of the keys it needs.
+ */
+extern const HighfreqSet *HighfreqForIndex(Oid extschema, const char *source, int kmer_size,
+										   bool missing_ok);
 
 extern bool HighfreqContains(const HighfreqSet *set, uint64 kmer);
 extern const HighfreqId *HighfreqSetId(const HighfreqSet *set);
 extern bool HighfreqSameId(const HighfreqId *a, const HighfreqId *b);
-/* whether two sets (either may be NULL) are one analysis */
-extern bool HighfreqSameSet(const HighfreqSet *a, const HighfreqSet *b);
 extern int64 HighfreqSetCount(const HighfreqSet *set);
 
-/* The index option's text for an analysis, and back. */
+/*
+ * An analysis as an index option names it (its time, which survives dump
+ * and restore), and back; parsing also reads 1.0's "table.attnum.time",
+ * and leaves table_oid invalid for the time alone.
+ */
 extern char *HighfreqSourceString(const HighfreqId *id);
-extern bool HighfreqParseSource(const char *source, HighfreqId *id);
+extern bool HighfreqParseSource(const char *source, HighfreqId *src);
+/* whether a parsed source names an analysis */
+extern bool HighfreqSourceMatches(const HighfreqId *src, const HighfreqId *id);
+
+/* An analysis as the internal settings name it in one database: table.attnum.time */
+extern char *HighfreqIdString(const HighfreqId *id);
+extern bool HighfreqParseId(const char *s, HighfreqId *id);
+
+/*
+ * The analyses with kmer_size k that a parsed source names, as the tables
+ * are now: how many, and the first.
+ */
+extern int	HighfreqFindSource(Oid extschema, const HighfreqId *src, int kmer_size,
+							   HighfreqId *first, HighfreqParams *params);
 
 /*
  * The analysis of a table column if there is one (false otherwise), with

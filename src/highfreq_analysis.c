@@ -542,7 +542,19 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 		args[3] = Int32GetDatum(kmersearch_occur_bitlen);
 		args[4] = Float4GetDatum((float4) rate);
 		args[5] = Int32GetDatum(nrow_limit);
-		args[6] = TimestampTzGetDatum(now);
+		/*
+		 * The time names the analysis in index definitions (it survives a
+		 * dump, table OIDs do not): one no other analysis has.
+		 */
+		for (;;)
+		{
+			args[6] = TimestampTzGetDatum(now);
+			if (OwnerSql(extschema, psprintf("SELECT FROM %s.kmersearch_highfreq_kmer_meta "
+											 "WHERE analysis_timestamp OPERATOR(pg_catalog.=) $7", schema),
+						 7, types, args) == 0)
+				break;
+			now++;
+		}
 		OwnerSql(extschema, psprintf("INSERT INTO %s.kmersearch_highfreq_kmer_meta (table_oid, column_name, kmer_size, "
 									 "occur_bitlen, max_appearance_rate, max_appearance_nrow, analysis_timestamp) "
 									 "VALUES ($1, $2, $3, $4, $5, $6, $7)", schema), 7, types, args);

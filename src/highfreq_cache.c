@@ -88,36 +88,41 @@ TableSet(Oid extschema, const HighfreqId *id, const HighfreqParams *params, bool
 }
 
 const HighfreqSet *
-HighfreqForIndex(Oid extschema, const char *source, int kmer_size)
+HighfreqForIndex(Oid extschema, const char *source, int kmer_size, bool missing_ok)
 {
-	HighfreqId	id,
-				found;
+	HighfreqId	src,
+				id;
 	HighfreqParams params;
-	int			i;
+	int			i,
+				n;
 
-	if (!HighfreqParseSource(source, &id))
+	if (!HighfreqParseSource(source, &src))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid highfreq_source \"%s\" in a kmersearch index", source)));
-	if (global_set != NULL && HighfreqSameId(&global_set->id, &id))
+	if (global_set != NULL && HighfreqSourceMatches(&src, &global_set->id) &&
+		global_set->params.kmer_size == kmer_size)
 		return global_set;
 	for (i = 0; i < TABLE_SETS_MAX; i++)
-		if (table_sets[i] != NULL && HighfreqSameId(&table_sets[i]->id, &id))
+		if (table_sets[i] != NULL && HighfreqSourceMatches(&src, &table_sets[i]->id) &&
+			table_sets[i]->params.kmer_size == kmer_size)
 			return table_sets[i];
-	if (!HighfreqFindAnalysis(extschema, id.table_oid, id.attnum, &found, &params, true) ||
-		found.analyzed_at != id.analyzed_at)
+	n = HighfreqFindSource(extschema, &src, kmer_size, &id, &params);
+	if (n == 0 && missing_ok)
+		return NULL;
+	if (n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("the high-frequency k-mer analysis this index was built with no longer exists"),
-				 errdetail("The index excludes the k-mers of the analysis of %s made at %s.",
-						   get_rel_name(id.table_oid) ? quote_identifier(get_rel_name(id.table_oid)) : "a dropped table",
-						   timestamptz_to_str(id.analyzed_at)),
-				 errhint("Drop the index, or create it again after a new analysis.")));
-	if (params.kmer_size != kmer_size)
+				 errmsg("the high-frequency k-mer analysis this index was built with does not exist"),
+				 errdetail("The index leaves out the k-mers of the analysis with kmer_size %d made at %s.",
+						   kmer_size, timestamptz_to_str(src.analyzed_at)),
+				 errhint("Restore that analysis, or drop the index and create it again after a new analysis.")));
+	if (n > 1)
 		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("the high-frequency k-mer analysis of this index was made with kmer_size %d, the index uses %d",
-						params.kmer_size, kmer_size)));
+				(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
+				 errmsg("%d high-frequency k-mer analyses were made at %s, the time this index's highfreq_source names",
+						n, timestamptz_to_str(src.analyzed_at)),
+				 errhint("Run kmersearch_perform_highfreq_analysis() again on its table, then create the index again.")));
 	return TableSet(extschema, &id, &params, true);
 }
 
@@ -274,7 +279,7 @@ SetInternalSetting(const char *name, const char *value)
 static const char *
 GlobalCacheString(const HighfreqSet *set)
 {
-	return HighfreqSourceString(&set->id);
+	return HighfreqIdString(&set->id);
 }
 
 /*
@@ -356,7 +361,7 @@ HighfreqForSession(Oid extschema)
 	 */
 	if (global_cache_setting != NULL && global_cache_setting[0] != '\0')
 	{
-		if (!HighfreqParseSource(global_cache_setting, &id))
+		if (!HighfreqParseId(global_cache_setting, &id))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid value \"%s\" for %s", global_cache_setting, GLOBAL_CACHE_GUC)));
@@ -601,7 +606,7 @@ kmersearch_parallel_highfreq_kmer_cache_load(PG_FUNCTION_ARGS)
 	pc->setting = MemoryContextStrdup(HighfreqContext(),
 									  psprintf("%u:%llu:%d:%s:%lld", (unsigned int) dsa_get_handle(pc->area),
 											   (unsigned long long) dshash_get_hash_table_handle(set->shared),
-											   tranche, HighfreqSourceString(&id), (long long) n));
+											   tranche, HighfreqIdString(&id), (long long) n));
 	SetInternalSetting(PARALLEL_CACHE_GUC, pc->setting);
 	KmersearchSettingsChanged();
 	PG_RETURN_BOOL(true);

@@ -68,16 +68,31 @@ IsKmerGinColumn(Relation index, int c, Oid extschema)
 		GinIsKmerFamily(index->rd_opfamily[c], extschema);
 }
 
-/* Whether a list of operator class options (DefElems) names one. */
-static bool
-HasOption(List *opts, const char *name)
+/* The element of a list of operator class options (DefElems) naming one, or NULL. */
+static DefElem *
+OptionElem(List *opts, const char *name)
 {
 	ListCell   *lc;
 
 	foreach(lc, opts)
 		if (strcmp(((DefElem *) lfirst(lc))->defname, name) == 0)
-			return true;
-	return false;
+			return (DefElem *) lfirst(lc);
+	return NULL;
+}
+
+static bool
+HasOption(List *opts, const char *name)
+{
+	return OptionElem(opts, name) != NULL;
+}
+
+/* The value of an option in such a list, or NULL. */
+static char *
+OptionValue(List *opts, const char *name)
+{
+	DefElem    *e = OptionElem(opts, name);
+
+	return e != NULL ? defGetString(e) : NULL;
 }
 
 /* opts with name = value added, unless it names that option already */
@@ -118,7 +133,7 @@ FixIndexOptions(Relation index, int column, const KmerGinOptions *opts)
 	oldopts = SysCacheGetAttr(ATTNUM, tup, Anum_pg_attribute_attoptions, &isnull);
 	if (!isnull)
 		defs = untransformRelOptions(oldopts);
-	if (HasOption(defs, "kmer_size") && HasOption(defs, "occur_bitlen"))
+	if (HasOption(defs, "kmer_size") && HasOption(defs, "occur_bitlen") && HasOption(defs, "highfreq_source"))
 	{
 		heap_freetuple(tup);
 		table_close(attrel, RowExclusiveLock);
@@ -126,6 +141,7 @@ FixIndexOptions(Relation index, int column, const KmerGinOptions *opts)
 	}
 	defs = WithOption(defs, "kmer_size", psprintf("%d", opts->kmer_size));
 	defs = WithOption(defs, "occur_bitlen", psprintf("%d", opts->occur_bitlen));
+	defs = WithOption(defs, "highfreq_source", pstrdup(""));
 	newopts = transformRelOptions((Datum) 0, defs, NULL, NULL, false, false);
 
 	values[Anum_pg_attribute_attoptions - 1] = newopts;
@@ -187,11 +203,17 @@ MetaExecuteAsOwner(Oid extschema, const char *sql, int nargs, Oid *argtypes, Dat
 char *
 MetaFilteredIndexes(Oid extschema, Oid table_oid, AttrNumber attnum)
 {
-	Relation	rel = table_open(table_oid, AccessShareLock);
-	List	   *indexes = RelationGetIndexList(rel);
+	Relation	rel;
+	List	   *indexes;
 	ListCell   *lc;
 	StringInfoData names;
+	HighfreqId	id;
+	HighfreqParams params;
 
+	if (!HighfreqFindAnalysis(extschema, table_oid, attnum, &id, &params, true))
+		return NULL;
+	rel = table_open(table_oid, AccessShareLock);
+	indexes = RelationGetIndexList(rel);
 	initStringInfo(&names);
 	foreach(lc, indexes)
 	{
@@ -201,13 +223,12 @@ MetaFilteredIndexes(Oid extschema, Oid table_oid, AttrNumber attnum)
 		for (c = 0; c < IndexRelationGetNumberOfKeyAttributes(index); c++)
 		{
 			const char *source;
-			HighfreqId	id;
+			HighfreqId	src;
 
 			if (!IsKmerGinColumn(index, c, extschema))
 				continue;
 			source = GinOptionsSource((KmerGinOptions *) RelationGetIndexAttOptions(index, false)[c]);
-			if (source != NULL && HighfreqParseSource(source, &id) &&
-				id.table_oid == table_oid && id.attnum == attnum)
+			if (source != NULL && HighfreqParseSource(source, &src) && HighfreqSourceMatches(&src, &id))
 			{
 				appendStringInfo(&names, "%s%s", names.len ? ", " : "",
 								 quote_identifier(RelationGetRelationName(index)));
@@ -237,26 +258,39 @@ TableRowEstimate(Oid table)
 
 /*
  * Check the high-frequency analysis an index leaves out: that of its own
- * table (or of a table it is a partition of), still as it was.  An index
- * definition with another table's analysis (a restored dump: table OIDs
- * change) is refused rather than kept with the wrong k-mers.
+ * table (or of a table it is a partition of).  An index naming another
+ * table's analysis is refused rather than kept with the wrong k-mers.  One
+ * naming an analysis that does not exist yet (a dump restored without its
+ * data, which brings the analysis later) is kept with a warning: until the
+ * analysis is there, rows are indexed with every k-mer, and searches do not
+ * use the index.  Returns whether the analysis was found.
  */
-static void
+static bool
 CheckIndexSource(Oid extschema, Oid indexoid, Oid table, const char *source, int kmer_size,
-				 HighfreqParams *params)
+				 HighfreqId *found, HighfreqParams *params)
 {
-	HighfreqId	id,
-				found;
-	bool		ok;
+	HighfreqId	src;
+	int			n;
 
-	if (!HighfreqParseSource(source, &id))
+	if (!HighfreqParseSource(source, &src))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid highfreq_source \"%s\" for index \"%s\"", source, get_rel_name(indexoid))));
-	ok = id.table_oid == table ||
-		(get_rel_relispartition(table) && list_member_oid(get_partition_ancestors(table), id.table_oid));
-	if (!ok || !HighfreqFindAnalysis(extschema, id.table_oid, id.attnum, &found, params, true) ||
-		found.analyzed_at != id.analyzed_at || params->kmer_size != kmer_size)
+	n = HighfreqFindSource(extschema, &src, kmer_size, found, params);
+	if (n == 0)
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("index \"%s\" leaves out the k-mers of a high-frequency k-mer analysis that does not exist",
+						get_rel_name(indexoid)),
+				 errdetail("highfreq_source is \"%s\", the analysis with kmer_size %d made at %s.",
+						   source, kmer_size, timestamptz_to_str(src.analyzed_at)),
+				 errhint("Until it is restored, rows are indexed with every k-mer and searches do not use the index.")));
+		return false;
+	}
+	if (n > 1 || !(found->table_oid == table ||
+				   (get_rel_relispartition(table) &&
+					list_member_oid(get_partition_ancestors(table), found->table_oid))))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("index \"%s\" names a high-frequency k-mer analysis that is not its table's current one",
@@ -264,6 +298,7 @@ CheckIndexSource(Oid extschema, Oid indexoid, Oid table, const char *source, int
 				 errdetail("highfreq_source is \"%s\".", source),
 				 errhint("Run kmersearch_perform_highfreq_analysis() on the table, then create the index "
 						 "without highfreq_source and with kmersearch.preclude_highfreq_kmer on.")));
+	return true;
 }
 
 /*
@@ -287,6 +322,8 @@ RecordIndex(Oid indexoid, Oid extschema, bool created)
 	char		nulls[11] = "          ";
 	int64		reltuples;
 	const char *source = NULL;
+	bool		found = false;
+	HighfreqId	id;
 	HighfreqParams params = {0};
 	int64		nhigh = 0;
 
@@ -295,13 +332,16 @@ RecordIndex(Oid indexoid, Oid extschema, bool created)
 	{
 		KmerGinOptions *o;
 		const char *s;
+		HighfreqId	sid = {0};
+		HighfreqParams sparams = {0};
+		bool		sfound = false;
 
 		if (!IsKmerGinColumn(index, c, extschema))
 			continue;
 		o = (KmerGinOptions *) RelationGetIndexAttOptions(index, true)[c];
 		s = GinOptionsSource(o);
 		if (s != NULL)
-			CheckIndexSource(extschema, indexoid, table, s, o->kmer_size, &params);
+			sfound = CheckIndexSource(extschema, indexoid, table, s, o->kmer_size, &sid, &sparams);
 		/*
 		 * Only an index this command created: an older one may be a 1.0
 		 * index whose settings were never recorded (the update to 1.1 names
@@ -314,6 +354,9 @@ RecordIndex(Oid indexoid, Oid extschema, bool created)
 			column = c;
 			opts = o;
 			source = s ? pstrdup(s) : NULL;
+			found = sfound;
+			id = sid;
+			params = sparams;
 		}
 	}
 	if (column < 0)
@@ -326,12 +369,9 @@ RecordIndex(Oid indexoid, Oid extschema, bool created)
 	colname = attnum != 0 ? get_attname(table, attnum, false) : NULL;
 	reltuples = TableRowEstimate(table);
 	index_close(index, AccessShareLock);
-	if (source != NULL)
+	if (found)
 	{
-		HighfreqId	id;
-
-		nhigh = HighfreqSetCount(HighfreqForIndex(extschema, source, opts->kmer_size));
-		(void) HighfreqParseSource(source, &id);
+		nhigh = HighfreqSetCount(HighfreqForIndex(extschema, source, opts->kmer_size, false));
 		args[6] = DirectFunctionCall1(namein, CStringGetDatum(get_rel_name(id.table_oid)));
 	}
 	else
@@ -691,6 +731,8 @@ MetaCompleteIndexStmt(IndexStmt *stmt, const char *queryString)
 		Oid			opclass = KmerOpclassOf((IndexElem *) lfirst(tc), relid, typed->transformed, ext,
 											&extschema, &opcname);
 		AttrNumber	attnum = elem->name != NULL ? get_attnum(relid, elem->name) : InvalidAttrNumber;
+		char	   *value;
+		HighfreqId	src;
 
 		if (!OidIsValid(opclass))
 			continue;
@@ -699,10 +741,21 @@ MetaCompleteIndexStmt(IndexStmt *stmt, const char *queryString)
 			elem->opclass = list_make2(makeString(get_namespace_name(extschema)), makeString(opcname));
 		elem->opclassopts = WithOption(elem->opclassopts, "kmer_size", psprintf("%d", kmersearch_kmer_size));
 		elem->opclassopts = WithOption(elem->opclassopts, "occur_bitlen", psprintf("%d", kmersearch_occur_bitlen));
-		if (!HasOption(elem->opclassopts, "highfreq_source") && kmersearch_preclude_highfreq_kmer)
-			elem->opclassopts = WithOption(elem->opclassopts, "highfreq_source",
-										   SourceForNewIndex(extschema, relid, elem, attnum));
-		source |= HasOption(elem->opclassopts, "highfreq_source");
+		value = OptionValue(elem->opclassopts, "highfreq_source");
+		if (value == NULL)
+		{
+			/* explicit either way: a restore's settings must not add exclusion */
+			value = kmersearch_preclude_highfreq_kmer ? SourceForNewIndex(extschema, relid, elem, attnum) : "";
+			elem->opclassopts = WithOption(elem->opclassopts, "highfreq_source", value);
+		}
+		else if (HighfreqParseSource(value, &src) && OidIsValid(src.table_oid))
+		{
+			/* 1.0's table.attnum.time: the table's OID is not kept by a dump */
+			elem->opclassopts = list_delete_ptr(elem->opclassopts, OptionElem(elem->opclassopts, "highfreq_source"));
+			value = HighfreqSourceString(&src);
+			elem->opclassopts = WithOption(elem->opclassopts, "highfreq_source", value);
+		}
+		source |= value[0] != '\0';
 	}
 	if (source && nours > 1)
 		ereport(ERROR,

@@ -19,3 +19,6 @@ SELECT pg_describe_object(d.classid, d.objid, 0) || ' ' || md5(coalesce(CASE d.c
  ORDER BY 1;
 SELECT 'version ' || extversion FROM pg_extension WHERE extname = 'pg_kmersearch';
 SELECT 'config ' || array_to_string(extconfig::regclass[], ',') FROM pg_extension WHERE extname = 'pg_kmersearch';
+SELECT 'config condition ' || c::regclass || ': ' || coalesce(w, '')
+  FROM pg_extension, unnest(extconfig, extcondition) AS u(c, w)
+ WHERE extname = 'pg_kmersearch' ORDER BY 1;
