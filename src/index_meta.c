@@ -402,6 +402,7 @@ RecordIndex(Oid indexoid, Oid extschema, bool created)
 								"WHERE m.kmer_size OPERATOR(pg_catalog.<>) EXCLUDED.kmer_size "
 								"OR m.occur_bitlen OPERATOR(pg_catalog.<>) EXCLUDED.occur_bitlen "
 								"OR m.highfreq_filtered OPERATOR(pg_catalog.<>) EXCLUDED.highfreq_filtered "
+								"OR m.highfreq_source_table IS DISTINCT FROM EXCLUDED.highfreq_source_table "
 								"OR m.table_oid OPERATOR(pg_catalog.<>) EXCLUDED.table_oid", schema),
 					   10, argtypes, args, nulls);
 	MetaExecuteAsOwner(extschema,
