@@ -737,7 +737,7 @@ RegisterXactCallback(XactCallback callback, void *arg)
 }
 
 const HighfreqSet *
-HighfreqForIndex(Oid extschema, const char *source, int kmer_size)
+HighfreqForIndex(Oid extschema, const char *source, int kmer_size, bool missing_ok)
 {
 	UNREACHABLE("HighfreqForIndex");
 }
@@ -746,12 +746,6 @@ bool
 HighfreqContains(const HighfreqSet *set, uint64 kmer)
 {
 	UNREACHABLE("HighfreqContains");
-}
-
-bool
-HighfreqSameSet(const HighfreqSet *a, const HighfreqSet *b)
-{
-	UNREACHABLE("HighfreqSameSet");
 }
 
 bool
@@ -770,6 +764,12 @@ bool
 HighfreqParseSource(const char *source, HighfreqId *id)
 {
 	UNREACHABLE("HighfreqParseSource");
+}
+
+bool
+HighfreqSourceMatches(const HighfreqId *src, const HighfreqId *id)
+{
+	UNREACHABLE("HighfreqSourceMatches");
 }
 
 uint64
