@@ -44,6 +44,23 @@ BEGIN
 END
 $upgrade$;
 
+-- 1.1 writes highfreq_source into every index ('' when it excludes
+-- nothing), so that a restore where kmersearch.preclude_highfreq_kmer is on
+-- gives no exclusion to an index that had none; 1.0 wrote it only for an
+-- index with exclusion.  The key columns of 1.0 indexes without it get it
+-- (an option the index's keys never depended on: nothing is rebuilt).
+UPDATE pg_catalog.pg_attribute a
+   SET attoptions = a.attoptions OPERATOR(pg_catalog.||) 'highfreq_source='::pg_catalog.text
+  FROM pg_catalog.pg_index x, pg_catalog.pg_opclass o, pg_catalog.pg_depend d, pg_catalog.pg_extension e
+ WHERE a.attrelid OPERATOR(pg_catalog.=) x.indexrelid AND a.attnum OPERATOR(pg_catalog.<=) x.indnkeyatts
+   AND o.oid OPERATOR(pg_catalog.=) x.indclass[a.attnum OPERATOR(pg_catalog.-) 1]
+   AND o.opcname IN ('kmersearch_dna2_gin_ops', 'kmersearch_dna4_gin_ops')
+   AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_opclass'::pg_catalog.regclass AND d.objid OPERATOR(pg_catalog.=) o.oid
+   AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype OPERATOR(pg_catalog.=) 'e'
+   AND e.oid OPERATOR(pg_catalog.=) d.refobjid AND e.extname OPERATOR(pg_catalog.=) 'pg_kmersearch'
+   AND EXISTS (SELECT FROM pg_catalog.unnest(a.attoptions) AS opt WHERE opt LIKE 'kmer\_size=%')
+   AND NOT EXISTS (SELECT FROM pg_catalog.unnest(a.attoptions) AS opt WHERE opt LIKE 'highfreq\_source=%');
+
 COMMENT ON FUNCTION kmersearch_ddl_command_end() IS
     'event trigger: writes the settings new kmersearch GIN indexes were built with into their definition and records them';
 COMMENT ON FUNCTION kmersearch_ddl_command_start() IS
@@ -77,12 +94,12 @@ CREATE VIEW kmersearch_analysis_status WITH (security_barrier) AS
            m.column_name, m.kmer_size, m.occur_bitlen, m.max_appearance_rate, m.max_appearance_nrow,
            m.analysis_timestamp,
            (SELECT count(*) FROM kmersearch_highfreq_kmer h
-             WHERE h.table_oid = m.table_oid AND h.column_name = m.column_name)::integer AS highfreq_kmer_count
+             WHERE h.table_oid::oid = m.table_oid::oid AND h.column_name = m.column_name)::integer AS highfreq_kmer_count
       FROM kmersearch_highfreq_kmer_meta m
-      LEFT JOIN pg_catalog.pg_class c ON c.oid = m.table_oid
-     WHERE c.oid IS NULL OR pg_catalog.has_table_privilege(m.table_oid, 'SELECT')
+      LEFT JOIN pg_catalog.pg_class c ON c.oid = m.table_oid::oid
+     WHERE c.oid IS NULL OR pg_catalog.has_table_privilege(m.table_oid::oid, 'SELECT')
         OR EXISTS (SELECT FROM pg_catalog.pg_attribute a
-                    WHERE a.attrelid = m.table_oid AND a.attname = m.column_name AND NOT a.attisdropped
-                      AND pg_catalog.has_column_privilege(m.table_oid, a.attnum, 'SELECT'));
+                    WHERE a.attrelid = m.table_oid::oid AND a.attname = m.column_name AND NOT a.attisdropped
+                      AND pg_catalog.has_column_privilege(m.table_oid::oid, a.attnum, 'SELECT'));
 COMMENT ON VIEW kmersearch_analysis_status IS 'each high-frequency k-mer analysis of a table one may read, and how many k-mers it found';
 GRANT SELECT ON kmersearch_analysis_status TO PUBLIC;

@@ -40,7 +40,7 @@ END $$;
 
 -- options(idx): the index's operator class options as its definition has them
 CREATE FUNCTION options(idx regclass) RETURNS text[] LANGUAGE sql AS $$
-    SELECT array_agg(regexp_replace(o, '^highfreq_source=.*', 'highfreq_source=...') ORDER BY o)
+    SELECT array_agg(regexp_replace(o, '^highfreq_source=.+', 'highfreq_source=...') ORDER BY o)
       FROM pg_attribute a, unnest(a.attoptions) AS o
      WHERE a.attrelid = idx
 $$;

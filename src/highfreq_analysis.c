@@ -544,8 +544,12 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 		args[5] = Int32GetDatum(nrow_limit);
 		/*
 		 * The time names the analysis in index definitions (it survives a
-		 * dump, table OIDs do not): one no other analysis has.
+		 * dump, table OIDs do not): one no other analysis has.  The lock
+		 * keeps two analyses (of other tables) from taking the same time
+		 * until this transaction ends.
 		 */
+		OwnerSql(extschema, psprintf("LOCK TABLE %s.kmersearch_highfreq_kmer_meta IN SHARE ROW EXCLUSIVE MODE",
+									 schema), 0, NULL, NULL);
 		for (;;)
 		{
 			args[6] = TimestampTzGetDatum(now);

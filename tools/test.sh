@@ -306,6 +306,8 @@ do_upgrade() {
   upgrade_check "1.0 searches give the same answers with the 1.1 module, before the update" \
     cmp -s "$work/answers-1.0" "$work/answers-module" || status=1
   upgrade_check "and after it" cmp -s "$work/answers-1.0" "$work/answers-1.1" || status=1
+  upgrade_check "the update gives the 1.0 index without exclusion highfreq_source=''" \
+    test "$(ks_psql -d up -qAt -c "SELECT strpos(pg_get_indexdef('s.ref_plain'::regclass), 'highfreq_source=''''') > 0")" = t || status=1
   upgrade_check "the update names the index 1.0 did not record, with the REINDEX that rebuilds it" \
     grep -q 'HINT:  Run REINDEX INDEX s.ref2_unrecorded to rebuild it' "$work/update.out" || status=1
   upgrade_check "and no other" test "$(grep -c '^WARNING' "$work/update.out")" = 1 || status=1
