@@ -60,7 +60,7 @@ BEGIN
       FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
      WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped;
     SELECT string_agg(regexp_replace(pg_get_indexdef(i.indexrelid), 'highfreq_source=''[0-9.]+''', 'highfreq_source=...'),
-                      '; ' ORDER BY 1)
+                      '; ' ORDER BY pg_get_indexdef(i.indexrelid))
       INTO idx FROM pg_index i WHERE i.indrelid = rel;
     -- (NOT NULL is in cols; 18 lists it in pg_constraint too, as contype n)
     SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '; ' ORDER BY conname)
