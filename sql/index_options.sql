@@ -80,11 +80,9 @@ RESET kmersearch.kmer_size;
 SET client_min_messages = warning;
 SELECT total_rows, highfreq_kmers_count FROM kmersearch_perform_highfreq_analysis('fo', 'seq');
 RESET client_min_messages;
-ALTER EVENT TRIGGER kmersearch_ddl_command_start DISABLE;
 ALTER EVENT TRIGGER kmersearch_ddl_command_end DISABLE;
 SET kmersearch.preclude_highfreq_kmer = on;
 CREATE INDEX fo_disabled ON fo USING gin (seq);
-ALTER EVENT TRIGGER kmersearch_ddl_command_start ENABLE;
 ALTER EVENT TRIGGER kmersearch_ddl_command_end ENABLE;
 SELECT options('fo_disabled');
 SELECT * FROM answers('fo_disabled', :'q');
@@ -112,12 +110,33 @@ SELECT options('fo_off');
 DROP INDEX fo_off;
 
 -- a session that has not loaded the module when it creates the index: the
--- ddl_command_start trigger loads it and writes the session's settings
+-- build loads it, too late for the hook, so the index gets the constant
+-- defaults; the ddl_command_end trigger then gives it the session's
+-- settings and builds it again
 \c
 SET kmersearch.kmer_size = 10;
 CREATE INDEX fo_first ON fo USING gin (seq);
 SELECT options('fo_first');
+SELECT * FROM answers('fo_first', :'q');
 DROP INDEX fo_first;
+-- ... with exclusion on
+\c
+SET kmersearch.preclude_highfreq_kmer = on;
+CREATE INDEX fo_first ON fo USING gin (seq);
+SELECT options('fo_first');
+SELECT * FROM answers('fo_first', :'q');
+DROP INDEX fo_first;
+-- ... and CONCURRENTLY, which cannot be built again there: refused, with
+-- the command that does it (the module is loaded now)
+\c
+SET kmersearch.kmer_size = 10;
+CREATE INDEX CONCURRENTLY fo_first ON fo USING gin (seq);
+SELECT indisvalid FROM pg_index WHERE indexrelid = 'fo_first'::regclass;
+DROP INDEX fo_first;
+CREATE INDEX CONCURRENTLY fo_first ON fo USING gin (seq);
+SELECT options('fo_first');
+DROP INDEX fo_first;
+RESET kmersearch.kmer_size;
 -- ... and with no trigger firing either: the constant defaults, which the
 -- session's k = 10 search leaves alone
 \c
@@ -234,6 +253,47 @@ SET kmersearch.preclude_highfreq_kmer = on;
 SELECT * FROM answers('fo_excl_parallel', :'q');
 RESET kmersearch.preclude_highfreq_kmer;
 DROP EXTENSION pageinspect;
+
+-- A changed key setting plans again only the cached plans with =%, and only
+-- when it changes.  The =% statement is planned with bitmap scans off (a
+-- sequential scan); a SET to the value k has, and the end of a SET LOCAL to
+-- it, leave that plan; a change of k plans it again (with the 16-mer index
+-- when k is back to 16).  The statement without =% keeps the plan it got
+-- while index scans were off, which DISCARD PLANS shows is no longer the
+-- one it would get.
+DROP INDEX fo_excl_parallel;
+CREATE INDEX fo_plan ON fo USING gin (seq);
+SET enable_bitmapscan = off;
+PREPARE match AS SELECT id FROM fo WHERE seq =% 'ACGTTGCAGGATCCATGCAAGCTTACGTAGCTAGCTAGGATC';
+EXPLAIN (COSTS OFF) EXECUTE match;
+RESET enable_bitmapscan;
+SET enable_seqscan = off;
+SET kmersearch.kmer_size = 16;
+BEGIN;
+SET LOCAL kmersearch.kmer_size = 16;
+COMMIT;
+EXPLAIN (COSTS OFF) EXECUTE match;
+RESET enable_seqscan;
+SET enable_indexscan = off;
+SET enable_indexonlyscan = off;
+SET enable_bitmapscan = off;
+PREPARE no_match AS SELECT id FROM fo WHERE id = 42;
+EXPLAIN (COSTS OFF) EXECUTE no_match;
+RESET enable_indexscan;
+RESET enable_indexonlyscan;
+RESET enable_bitmapscan;
+SET enable_seqscan = off;
+SET kmersearch.kmer_size = 12;
+SET kmersearch.kmer_size = 16;
+EXPLAIN (COSTS OFF) EXECUTE match;
+EXPLAIN (COSTS OFF) EXECUTE no_match;
+DISCARD PLANS;
+EXPLAIN (COSTS OFF) EXECUTE no_match;
+DEALLOCATE no_match;
+DEALLOCATE match;
+RESET enable_seqscan;
+RESET kmersearch.kmer_size;
+
 DROP FUNCTION entries, answers, options;
 DROP TABLE fo;
 ALTER DATABASE :"DBNAME" RESET kmersearch.min_shared_ngram_key_rate;

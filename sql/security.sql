@@ -27,8 +27,9 @@ SELECT count(*) FILTER (WHERE p.prosecdef) AS security_definer_functions,
                   AND d.deptype = 'e' AND d.classid = 'pg_proc'::regclass
   JOIN pg_proc p ON p.oid = d.objid
  WHERE e.extname = 'pg_kmersearch';
--- the functions not in C build SQL from names: the one that does pins its
--- search_path; the two wrappers only cast and call it schema-qualified
+-- the functions not in C: the one that builds SQL from names pins its
+-- search_path, and so do the event trigger functions; the two wrappers
+-- only cast and call it schema-qualified
 SELECT p.oid::regprocedure AS function, l.lanname, p.proconfig
   FROM pg_extension e
   JOIN pg_depend d ON d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid
@@ -36,7 +37,7 @@ SELECT p.oid::regprocedure AS function, l.lanname, p.proconfig
   JOIN pg_proc p ON p.oid = d.objid
   JOIN pg_language l ON l.oid = p.prolang
  WHERE e.extname = 'pg_kmersearch' AND l.lanname <> 'c'
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 -- the extension's tables, and the view of the analyses: what PUBLIC may do
 -- with them (the k-mer tables are read through the view only)
 SELECT c.relname, c.relkind,

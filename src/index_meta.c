@@ -1,20 +1,22 @@
 /*
  * index_meta.c
  *		What kmersearch GIN indexes remember: the session's settings written
- *		into CREATE INDEX before it runs, and event triggers that record
- *		indexes in kmersearch_gin_index_meta and kmersearch_index_info.
+ *		into CREATE INDEX before it runs, and the work of the event triggers
+ *		(src/ddl_triggers.sql.in) that record indexes in
+ *		kmersearch_gin_index_meta and kmersearch_index_info.
  *
  * An index's keys depend only on its operator class options, whose defaults
  * are constants (gin.c); so whatever path creates an index, and whether or
  * not an event trigger fires, it is built and kept with what its definition
  * says.  For convenience CREATE INDEX takes the session's settings: a
- * ProcessUtility hook (while the module is loaded) and the ddl_command_start
- * trigger (which loads it) write them into the statement.  At
- * ddl_command_end, the options a new index left to their defaults are
- * written out, so that definitions and dumps show them.  The metadata rows are written as the
- * extension's owner (the tables are not writable by others), as PostgreSQL's
- * foreign key triggers act as the table owner; the rows only describe the
- * index just created by the user.
+ * ProcessUtility hook writes them into the statement while the module is
+ * loaded.  At ddl_command_end, the options a new index left to their
+ * defaults are written out, so that definitions and dumps show them; an
+ * index whose statement loaded the module (too late for the hook) gets the
+ * session's settings then, and is built again.  The metadata rows are
+ * written as the extension's owner (the tables are not writable by others),
+ * as PostgreSQL's foreign key triggers act as the table owner; the rows only
+ * describe the index just created by the user.
  */
 #include "postgres.h"
 
@@ -30,6 +32,8 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
+#include "tcop/deparse_utility.h"
+#include "catalog/index.h"
 #include "commands/tablecmds.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -105,13 +109,13 @@ WithOption(List *opts, const char *name, char *value)
 }
 
 /*
- * Write the settings an index column was built with (its options, or their
- * constant defaults) into its options, unless both are already explicit
- * there: the definition then shows them, and pg_dump restores them as they
- * are whatever the restoring session's settings.
+ * Write settings into an index column's options, each unless it is already
+ * explicit there: the definition then shows them, and pg_dump restores them
+ * as they are whatever the restoring session's settings.  source "" is no
+ * exclusion.
  */
 static void
-FixIndexOptions(Relation index, int column, const KmerGinOptions *opts)
+FixIndexOptions(Relation index, int column, int kmer_size, int occur_bitlen, const char *source)
 {
 	Relation	attrel;
 	HeapTuple	tup,
@@ -139,9 +143,9 @@ FixIndexOptions(Relation index, int column, const KmerGinOptions *opts)
 		table_close(attrel, RowExclusiveLock);
 		return;
 	}
-	defs = WithOption(defs, "kmer_size", psprintf("%d", opts->kmer_size));
-	defs = WithOption(defs, "occur_bitlen", psprintf("%d", opts->occur_bitlen));
-	defs = WithOption(defs, "highfreq_source", pstrdup(""));
+	defs = WithOption(defs, "kmer_size", psprintf("%d", kmer_size));
+	defs = WithOption(defs, "occur_bitlen", psprintf("%d", occur_bitlen));
+	defs = WithOption(defs, "highfreq_source", pstrdup(source));
 	newopts = transformRelOptions((Datum) 0, defs, NULL, NULL, false, false);
 
 	values[Anum_pg_attribute_attoptions - 1] = newopts;
@@ -348,7 +352,7 @@ RecordIndex(Oid indexoid, Oid extschema, bool created)
 		 * those; writing the defaults into them would hide them).
 		 */
 		if (created)
-			FixIndexOptions(index, c, o);
+			FixIndexOptions(index, c, o->kmer_size, o->occur_bitlen, "");
 		if (column < 0)
 		{
 			column = c;
@@ -423,172 +427,6 @@ RecordIndex(Oid indexoid, Oid extschema, bool created)
 								schema, (long long) reltuples),
 					   10, argtypes, args, nulls);
 }
-
-/*
- * ALTER TABLE ... RENAME COLUMN: the analyses and index rows of the column
- * (of the table and the tables that inherit the rename) follow its new name.
- */
-static void
-RenameColumnMeta(EventTriggerData *trigdata, Oid relid, Oid extschema)
-{
-	RenameStmt *stmt;
-	List	   *rels;
-	ListCell   *lc;
-	const char *schema = quote_identifier(get_namespace_name(extschema));
-	static const char *const tables[] = {
-		"kmersearch_highfreq_kmer", "kmersearch_highfreq_kmer_meta",
-		"kmersearch_gin_index_meta", "kmersearch_index_info"
-	};
-
-	if (!IsA(trigdata->parsetree, RenameStmt))
-		return;
-	stmt = (RenameStmt *) trigdata->parsetree;
-	if (stmt->renameType != OBJECT_COLUMN || stmt->relation == NULL || !OidIsValid(relid))
-		return;
-	rels = stmt->relation->inh ? find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
-	foreach(lc, rels)
-	{
-		Oid			types[3] = {OIDOID, NAMEOID, NAMEOID};
-		Datum		args[3];
-		int			i;
-
-		args[0] = ObjectIdGetDatum(lfirst_oid(lc));
-		args[1] = DirectFunctionCall1(namein, CStringGetDatum(stmt->subname));
-		args[2] = DirectFunctionCall1(namein, CStringGetDatum(stmt->newname));
-		for (i = 0; i < lengthof(tables); i++)
-			MetaExecuteAsOwner(extschema,
-							   psprintf("UPDATE %s.%s SET column_name = $3 "
-										"WHERE table_oid OPERATOR(pg_catalog.=) $1 "
-										"AND column_name OPERATOR(pg_catalog.=) $2", schema, tables[i]),
-							   3, types, args, NULL);
-	}
-}
-
-/*
- * kmersearch_ddl_command_end(): event trigger at ddl_command_end.  The
- * indexes to record are those the command created, and for commands on
- * tables (ALTER TABLE rebuilding indexes, CREATE TABLE ... LIKE, PARTITION
- * OF) every index of those tables; partitioned indexes bring their
- * partitions' indexes.  An index already recorded keeps its rows (an
- * ALTER TABLE that rebuilds an index makes a new one, with a new OID).
- */
-PG_FUNCTION_INFO_V1(kmersearch_ddl_command_end);
-Datum
-kmersearch_ddl_command_end(PG_FUNCTION_ARGS)
-{
-	Oid			extschema;
-	List	   *indexes = NIL;
-	List	   *created = NIL;
-	ListCell   *lc;
-	uint64		i;
-	int			save_nestlevel;
-	EventTriggerData *trigdata;
-	Oid			renamed = InvalidOid;
-
-	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("kmersearch_ddl_command_end() must be called as an event trigger")));
-	/* the extension's schema is where this function lives */
-	extschema = get_func_namespace(fcinfo->flinfo->fn_oid);
-	/* a column renamed: its table, as the user's search_path names it */
-	trigdata = (EventTriggerData *) fcinfo->context;
-	if (IsA(trigdata->parsetree, RenameStmt) &&
-		((RenameStmt *) trigdata->parsetree)->renameType == OBJECT_COLUMN &&
-		((RenameStmt *) trigdata->parsetree)->relation != NULL)
-		renamed = RangeVarGetRelid(((RenameStmt *) trigdata->parsetree)->relation, NoLock, true);
-
-	/* nothing the user defines is looked up along the way */
-	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	SPI_connect();
-	if (SPI_execute("SELECT c.objid, c.object_type = 'index' "
-					"FROM pg_catalog.pg_event_trigger_ddl_commands() c "
-					"WHERE c.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-					"AND c.object_type IN ('index', 'table')", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the event trigger's commands");
-	for (i = 0; i < SPI_processed; i++)
-	{
-		bool		isnull;
-		Oid			objid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		bool		is_index = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
-
-		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(objid)))
-			continue;
-		if (is_index)
-		{
-			List	   *these = find_all_inheritors(objid, AccessShareLock, NULL);
-
-			indexes = list_concat(indexes, these);
-			created = list_concat(created, these);
-		}
-		else
-		{
-			List	   *tables = find_all_inheritors(objid, AccessShareLock, NULL);
-			ListCell   *tc;
-
-			foreach(tc, tables)
-			{
-				Relation	rel = table_open(lfirst_oid(tc), AccessShareLock);
-
-				indexes = list_concat(indexes, RelationGetIndexList(rel));
-				table_close(rel, AccessShareLock);
-			}
-		}
-	}
-	indexes = list_concat_unique_oid(NIL, indexes);
-	RenameColumnMeta(trigdata, renamed, extschema);
-	foreach(lc, indexes)
-		RecordIndex(lfirst_oid(lc), extschema, list_member_oid(created, lfirst_oid(lc)));
-	SPI_finish();
-	AtEOXact_GUC(false, save_nestlevel);
-	PG_RETURN_NULL();
-}
-
-/*
- * kmersearch_sql_drop(): event trigger at sql_drop; forgets dropped
- * indexes, and the high-frequency analyses of dropped tables and columns.
- */
-PG_FUNCTION_INFO_V1(kmersearch_sql_drop);
-Datum
-kmersearch_sql_drop(PG_FUNCTION_ARGS)
-{
-	Oid			extschema;
-	const char *schema;
-
-	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("kmersearch_sql_drop() must be called as an event trigger")));
-	extschema = get_func_namespace(fcinfo->flinfo->fn_oid);
-	if (!OidIsValid(get_relname_relid("kmersearch_gin_index_meta", extschema)))
-		PG_RETURN_NULL();
-	schema = quote_identifier(get_namespace_name(extschema));
-
-	SPI_connect();
-	MetaExecuteAsOwner(extschema,
-				   psprintf("WITH d AS (SELECT objid FROM pg_catalog.pg_event_trigger_dropped_objects() "
-							"WHERE classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
-							"AND object_type OPERATOR(pg_catalog.=) 'index'), "
-							"x AS (DELETE FROM %s.kmersearch_gin_index_meta WHERE index_oid IN (SELECT objid FROM d)), "
-							"y AS (DELETE FROM %s.kmersearch_index_info WHERE index_oid IN (SELECT objid FROM d)), "
-							/* analyses of dropped tables and columns */
-							"t AS (SELECT objid, objsubid, address_names FROM pg_catalog.pg_event_trigger_dropped_objects() "
-							"WHERE classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
-							"AND object_type OPERATOR(pg_catalog.=) ANY ('{table,\"materialized view\",\"table column\",\"materialized view column\"}')), "
-							"z AS (DELETE FROM %s.kmersearch_highfreq_kmer_meta m USING t "
-							"WHERE m.table_oid OPERATOR(pg_catalog.=) t.objid AND (t.objsubid OPERATOR(pg_catalog.=) 0 "
-							"OR m.column_name::pg_catalog.text OPERATOR(pg_catalog.=) t.address_names[3])) "
-							"DELETE FROM %s.kmersearch_highfreq_kmer h USING t "
-							"WHERE h.table_oid OPERATOR(pg_catalog.=) t.objid AND (t.objsubid OPERATOR(pg_catalog.=) 0 "
-							"OR h.column_name::pg_catalog.text OPERATOR(pg_catalog.=) t.address_names[3])",
-							schema, schema, schema, schema),
-				   0, NULL, NULL, NULL);
-	SPI_finish();
-	PG_RETURN_NULL();
-}
-
 
 /*
  * The operator class an index column of relation relid will use when it is
@@ -669,6 +507,8 @@ SourceForNewIndex(Oid extschema, Oid relid, const IndexElem *elem, AttrNumber at
 	return HighfreqSourceString(&id);
 }
 
+static void CompleteIndexColumns(IndexStmt *stmt, Oid relid, Oid ext, const char *queryString);
+
 /*
  * Complete a CREATE INDEX before it runs: every column indexed with one of
  * this extension's GIN operator classes gets that class by its qualified
@@ -684,12 +524,6 @@ MetaCompleteIndexStmt(IndexStmt *stmt, const char *queryString)
 {
 	Oid			relid;
 	Oid			ext;
-	ListCell   *lc;
-	ListCell   *tc;
-	bool		need_transform = false;
-	int			nours = 0;
-	bool		source = false;
-	IndexStmt  *typed = stmt;
 
 	/*
 	 * Statements PostgreSQL makes itself (CREATE TABLE ... LIKE, partitions)
@@ -711,6 +545,23 @@ MetaCompleteIndexStmt(IndexStmt *stmt, const char *queryString)
 	if (stmt->if_not_exists && stmt->idxname != NULL &&
 		OidIsValid(get_relname_relid(stmt->idxname, get_rel_namespace(relid))))
 		return;
+	CompleteIndexColumns(stmt, relid, ext, queryString);
+}
+
+/*
+ * The columns of MetaCompleteIndexStmt's statement, on table relid, for the
+ * extension ext.
+ */
+static void
+CompleteIndexColumns(IndexStmt *stmt, Oid relid, Oid ext, const char *queryString)
+{
+	ListCell   *lc;
+	ListCell   *tc;
+	bool		need_transform = false;
+	int			nours = 0;
+	bool		source = false;
+	IndexStmt  *typed = stmt;
+
 	foreach(lc, stmt->indexParams)
 	{
 		IndexElem  *elem = (IndexElem *) lfirst(lc);
@@ -766,12 +617,301 @@ MetaCompleteIndexStmt(IndexStmt *stmt, const char *queryString)
 }
 
 /*
- * kmersearch_ddl_command_start(): event trigger at ddl_command_start for
- * CREATE INDEX.  Completes the statement (MetaCompleteIndexStmt) when the
- * module was loaded by this very trigger, too late for its ProcessUtility
- * hook to have seen the command; where the hook did, the statement is
- * complete already and this changes nothing.  (The statement is the one
- * the command runs: standard_ProcessUtility has copied a read-only tree.)
+ * ALTER TABLE ... RENAME COLUMN on table relid: the analyses and index rows
+ * of the column (of the table and the tables that inherit the rename)
+ * follow its new name.
+ */
+static void
+RenameColumnMeta(RenameStmt *stmt, Oid relid, Oid extschema)
+{
+	List	   *rels;
+	ListCell   *lc;
+	const char *schema = quote_identifier(get_namespace_name(extschema));
+	static const char *const tables[] = {
+		"kmersearch_highfreq_kmer", "kmersearch_highfreq_kmer_meta",
+		"kmersearch_gin_index_meta", "kmersearch_index_info"
+	};
+
+	if (stmt->renameType != OBJECT_COLUMN || stmt->relation == NULL || !OidIsValid(relid))
+		return;
+	rels = stmt->relation->inh ? find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
+	foreach(lc, rels)
+	{
+		Oid			types[3] = {OIDOID, NAMEOID, NAMEOID};
+		Datum		args[3];
+		int			i;
+
+		args[0] = ObjectIdGetDatum(lfirst_oid(lc));
+		args[1] = DirectFunctionCall1(namein, CStringGetDatum(stmt->subname));
+		args[2] = DirectFunctionCall1(namein, CStringGetDatum(stmt->newname));
+		for (i = 0; i < lengthof(tables); i++)
+			MetaExecuteAsOwner(extschema,
+							   psprintf("UPDATE %s.%s SET column_name = $3 "
+										"WHERE table_oid OPERATOR(pg_catalog.=) $1 "
+										"AND column_name OPERATOR(pg_catalog.=) $2", schema, tables[i]),
+							   3, types, args, NULL);
+	}
+}
+
+/*
+ * An index's relcache entry keeps its operator class options, and the
+ * support functions it has looked up with them, when the entry is rebuilt
+ * (for an index only pg_class and pg_index are read again): after its
+ * options change, both are dropped, so that the next use (the build) reads
+ * them again.
+ */
+static void
+ForgetCachedOptions(Relation index)
+{
+	index->rd_opcoptions = NULL;	/* in rd_indexcxt, freed with the entry */
+	if (index->rd_supportinfo != NULL)
+		MemSet(index->rd_supportinfo, 0,
+			   sizeof(FmgrInfo) * index->rd_indam->amsupport * RelationGetNumberOfAttributes(index));
+}
+
+/*
+ * A CREATE INDEX that the ProcessUtility hook did not complete, because the
+ * statement itself loaded the module (a session that had used nothing of
+ * the extension yet): its kmersearch columns were built with the options'
+ * constant defaults.  Where the session asks for other settings, the index
+ * (with its partitions' indexes) takes them and is built again, so that
+ * the first CREATE INDEX of a session follows its settings as every other
+ * one does.  CREATE INDEX CONCURRENTLY, which cannot be built again here,
+ * is refused.
+ */
+static void
+CompleteAfterBuild(Oid indexoid, IndexStmt *stmt, Oid extschema)
+{
+	Oid			ext = get_extension_oid("pg_kmersearch", true);
+	Oid			relid = IndexGetRelation(indexoid, true);
+	IndexStmt  *full;
+	Relation	index;
+	ListCell   *lc;
+	ListCell   *fc;
+	int			c = 0;
+	int			ncols;
+	int		   *kmer_size;
+	int		   *occur_bitlen;
+	char	  **source;
+	bool		rebuild = false;
+	const char *built = NULL;
+	List	   *all;
+
+	if (!OidIsValid(ext) || !OidIsValid(relid) || IsBinaryUpgrade)
+		return;
+	full = copyObject(stmt);
+	CompleteIndexColumns(full, relid, ext, NULL);
+
+	index = index_open(indexoid, AccessShareLock);
+	ncols = IndexRelationGetNumberOfKeyAttributes(index);
+	kmer_size = palloc0(sizeof(int) * ncols);
+	occur_bitlen = palloc0(sizeof(int) * ncols);
+	source = palloc0(sizeof(char *) * ncols);
+	forboth(lc, stmt->indexParams, fc, full->indexParams)
+	{
+		List	   *given = ((IndexElem *) lfirst(lc))->opclassopts;
+		List	   *wanted = ((IndexElem *) lfirst(fc))->opclassopts;
+		KmerGinOptions *o;
+		const char *s;
+
+		if (c >= ncols)
+			break;
+		if (IsKmerGinColumn(index, c, extschema) && list_length(wanted) != list_length(given))
+		{
+			o = (KmerGinOptions *) RelationGetIndexAttOptions(index, false)[c];
+			s = GinOptionsSource(o);
+			kmer_size[c] = pg_strtoint32(OptionValue(wanted, "kmer_size"));
+			occur_bitlen[c] = pg_strtoint32(OptionValue(wanted, "occur_bitlen"));
+			source[c] = OptionValue(wanted, "highfreq_source");
+			if (kmer_size[c] != o->kmer_size || occur_bitlen[c] != o->occur_bitlen ||
+				strcmp(source[c], s ? s : "") != 0)
+			{
+				rebuild = true;
+				built = psprintf("kmer_size %d, occur_bitlen %d and highfreq_source '%s'",
+								 o->kmer_size, o->occur_bitlen, s ? s : "");
+			}
+		}
+		c++;
+	}
+	index_close(index, AccessShareLock);
+	if (!rebuild)
+		return;
+	if (stmt->concurrent)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("index \"%s\" was built without this session's kmersearch settings",
+						get_rel_name(indexoid)),
+				 errdetail("The statement loaded the pg_kmersearch module after the point where the session's "
+						   "settings are written into CREATE INDEX, and the index got %s.", built),
+				 errhint("Drop the index and run CREATE INDEX CONCURRENTLY again: the module is loaded now "
+						 "(LOAD 'pg_kmersearch' loads it beforehand).")));
+
+	all = find_all_inheritors(indexoid, AccessExclusiveLock, NULL);
+	foreach(lc, all)
+	{
+		Relation	ix = index_open(lfirst_oid(lc), AccessExclusiveLock);
+
+		for (c = 0; c < ncols && c < IndexRelationGetNumberOfKeyAttributes(ix); c++)
+			if (source[c] != NULL)
+				FixIndexOptions(ix, c, kmer_size[c], occur_bitlen[c], source[c]);
+		ForgetCachedOptions(ix);
+		index_close(ix, NoLock);
+	}
+	foreach(lc, all)
+	{
+		ReindexParams params = {0};
+
+		if (get_rel_relkind(lfirst_oid(lc)) == RELKIND_INDEX)
+			KmerReindexIndex(lfirst_oid(lc), get_rel_persistence(lfirst_oid(lc)), &params);
+	}
+	CommandCounterIncrement();
+}
+
+/*
+ * kmersearch_record_ddl(): called by the ddl_command_end event trigger
+ * (kmersearch_ddl_command_end() in PL/pgSQL, which calls it only for
+ * commands on kmersearch indexes, on tables having them, and on analysed
+ * tables, so that no other DDL loads the module).  The indexes to record
+ * are those the command created, and for commands on tables (ALTER TABLE
+ * rebuilding indexes, CREATE TABLE ... LIKE, PARTITION OF) every index of
+ * those tables; partitioned indexes bring their partitions' indexes.  An
+ * index already recorded keeps its rows (an ALTER TABLE that rebuilds an
+ * index makes a new one, with a new OID).  Outside an event trigger,
+ * pg_event_trigger_ddl_commands() refuses.
+ */
+static void
+RecordDdl(Oid extschema)
+{
+	List	   *indexes = NIL;
+	List	   *created = NIL;
+	ListCell   *lc;
+	uint64		i;
+	uint64		ncmds;
+	SPITupleTable *cmds;
+	int			save_nestlevel;
+
+	/* nothing the user defines is looked up along the way */
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	SPI_connect();
+	if (SPI_execute("SELECT c.objid, c.object_type, c.command "
+					"FROM pg_catalog.pg_event_trigger_ddl_commands() c "
+					"WHERE c.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the event trigger's commands");
+	cmds = SPI_tuptable;
+	ncmds = SPI_processed;
+	for (i = 0; i < ncmds; i++)
+	{
+		bool		isnull;
+		Oid			objid = DatumGetObjectId(SPI_getbinval(cmds->vals[i], cmds->tupdesc, 1, &isnull));
+		char	   *type = SPI_getvalue(cmds->vals[i], cmds->tupdesc, 2);
+		CollectedCommand *cmd = (CollectedCommand *) DatumGetPointer(SPI_getbinval(cmds->vals[i], cmds->tupdesc, 3, &isnull));
+		Node	   *parsetree = cmd != NULL ? cmd->parsetree : NULL;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(objid)))
+			continue;
+		if (strcmp(type, "index") == 0)
+		{
+			List	   *these;
+
+			if (parsetree != NULL && IsA(parsetree, IndexStmt))
+				CompleteAfterBuild(objid, (IndexStmt *) parsetree, extschema);
+			these = find_all_inheritors(objid, AccessShareLock, NULL);
+			indexes = list_concat(indexes, these);
+			created = list_concat(created, these);
+		}
+		else if (strcmp(type, "table") == 0 || strcmp(type, "materialized view") == 0)
+		{
+			List	   *tables = find_all_inheritors(objid, AccessShareLock, NULL);
+			ListCell   *tc;
+
+			foreach(tc, tables)
+			{
+				Relation	rel = table_open(lfirst_oid(tc), AccessShareLock);
+
+				indexes = list_concat(indexes, RelationGetIndexList(rel));
+				table_close(rel, AccessShareLock);
+			}
+		}
+		else if (parsetree != NULL && IsA(parsetree, RenameStmt))
+			RenameColumnMeta((RenameStmt *) parsetree, objid, extschema);
+	}
+	indexes = list_concat_unique_oid(NIL, indexes);
+	foreach(lc, indexes)
+	{
+		CHECK_FOR_INTERRUPTS();
+		RecordIndex(lfirst_oid(lc), extschema, list_member_oid(created, lfirst_oid(lc)));
+	}
+	SPI_finish();
+	AtEOXact_GUC(false, save_nestlevel);
+}
+
+/*
+ * Forget dropped indexes, and the analyses of dropped tables and columns
+ * (in a sql_drop event trigger).
+ */
+static void
+ForgetDropped(Oid extschema)
+{
+	const char *schema;
+
+	if (!OidIsValid(get_relname_relid("kmersearch_gin_index_meta", extschema)))
+		return;					/* DROP EXTENSION */
+	schema = quote_identifier(get_namespace_name(extschema));
+	SPI_connect();
+	MetaExecuteAsOwner(extschema,
+				   psprintf("WITH d AS (SELECT objid FROM pg_catalog.pg_event_trigger_dropped_objects() "
+							"WHERE classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+							"AND object_type OPERATOR(pg_catalog.=) 'index'), "
+							"x AS (DELETE FROM %s.kmersearch_gin_index_meta WHERE index_oid IN (SELECT objid FROM d)), "
+							"y AS (DELETE FROM %s.kmersearch_index_info WHERE index_oid IN (SELECT objid FROM d)), "
+							/* analyses of dropped tables and columns */
+							"t AS (SELECT objid, objsubid, address_names FROM pg_catalog.pg_event_trigger_dropped_objects() "
+							"WHERE classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+							"AND object_type OPERATOR(pg_catalog.=) ANY ('{table,\"materialized view\",\"table column\",\"materialized view column\"}')), "
+							"z AS (DELETE FROM %s.kmersearch_highfreq_kmer_meta m USING t "
+							"WHERE m.table_oid OPERATOR(pg_catalog.=) t.objid AND (t.objsubid OPERATOR(pg_catalog.=) 0 "
+							"OR m.column_name::pg_catalog.text OPERATOR(pg_catalog.=) t.address_names[3])) "
+							"DELETE FROM %s.kmersearch_highfreq_kmer h USING t "
+							"WHERE h.table_oid OPERATOR(pg_catalog.=) t.objid AND (t.objsubid OPERATOR(pg_catalog.=) 0 "
+							"OR h.column_name::pg_catalog.text OPERATOR(pg_catalog.=) t.address_names[3])",
+							schema, schema, schema, schema),
+				   0, NULL, NULL, NULL);
+	SPI_finish();
+}
+
+/*
+ * kmersearch_forget_dropped(): called by the sql_drop event trigger
+ * (kmersearch_sql_drop() in PL/pgSQL, which calls it only when a dropped
+ * object is a recorded index or an analysed table).  Outside a sql_drop
+ * trigger, pg_event_trigger_dropped_objects() refuses.
+ */
+PG_FUNCTION_INFO_V1(kmersearch_forget_dropped);
+Datum
+kmersearch_forget_dropped(PG_FUNCTION_ARGS)
+{
+	ForgetDropped(get_func_namespace(fcinfo->flinfo->fn_oid));
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(kmersearch_record_ddl);
+Datum
+kmersearch_record_ddl(PG_FUNCTION_ARGS)
+{
+	/* the extension's schema is where this function lives */
+	RecordDdl(get_func_namespace(fcinfo->flinfo->fn_oid));
+	PG_RETURN_VOID();
+}
+
+/*
+ * The event trigger functions of 1.0, which a 1.0 database calls from the
+ * time this module is installed until ALTER EXTENSION pg_kmersearch UPDATE
+ * replaces them (and its triggers) with those of 1.1.  ddl_command_start
+ * completes a CREATE INDEX as the hook does; the other two do what 1.1's
+ * do, for every command.
  */
 PG_FUNCTION_INFO_V1(kmersearch_ddl_command_start);
 Datum
@@ -792,6 +932,30 @@ kmersearch_ddl_command_start(PG_FUNCTION_ARGS)
 		MetaCompleteIndexStmt((IndexStmt *) trigdata->parsetree, NULL);
 		MemoryContextSwitchTo(old);
 	}
+	PG_RETURN_NULL();
+}
+
+PG_FUNCTION_INFO_V1(kmersearch_ddl_command_end);
+Datum
+kmersearch_ddl_command_end(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("kmersearch_ddl_command_end() must be called as an event trigger")));
+	RecordDdl(get_func_namespace(fcinfo->flinfo->fn_oid));
+	PG_RETURN_NULL();
+}
+
+PG_FUNCTION_INFO_V1(kmersearch_sql_drop);
+Datum
+kmersearch_sql_drop(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("kmersearch_sql_drop() must be called as an event trigger")));
+	ForgetDropped(get_func_namespace(fcinfo->flinfo->fn_oid));
 	PG_RETURN_NULL();
 }
 

@@ -42,8 +42,10 @@ extern PGDLLIMPORT int kmersearch_highfreq_kmer_cache_load_batch_size;
 extern PGDLLIMPORT int kmersearch_highfreq_analysis_batch_size;
 extern PGDLLIMPORT int kmersearch_force_simd_capability;
 
-/* module.c: empty the caches and re-plan cached plans */
+/* module.c: empty the caches and re-plan the cached plans with =% */
 extern void KmersearchSettingsChanged(void);
+/* module.c: the planner met the =% function funcid (planner.c) */
+extern void KmersearchPlanUsesSettings(Oid funcid);
 
 /*
  * The bytes of an array of n elements of elsize bytes each, or an error when

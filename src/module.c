@@ -9,7 +9,9 @@
 
 #include "fmgr.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/plancache.h"
+#include "utils/syscache.h"
 
 #include "cache.h"
 #include "cpu.h"
@@ -23,48 +25,75 @@ PG_MODULE_MAGIC;
 PGDLLEXPORT void _PG_init(void);
 
 /*
+ * The =% functions cached plans may use, by their hash in the function
+ * cache (PROCOID): a plan with =% depends on the settings, since the
+ * planner keeps it away from kmersearch indexes built with others
+ * (planner.c).  PostgreSQL records in each plan the functions it calls, so
+ * invalidating these drops only the plans that use them.
+ */
+static uint32 match_function_hashes[8];
+static int	n_match_function_hashes = 0;
+static bool match_functions_overflow = false;
+
+void
+KmersearchPlanUsesSettings(Oid funcid)
+{
+	uint32		hash = GetSysCacheHashValue1(PROCOID, ObjectIdGetDatum(funcid));
+	int			i;
+
+	for (i = 0; i < n_match_function_hashes; i++)
+		if (match_function_hashes[i] == hash)
+			return;
+	if (n_match_function_hashes < lengthof(match_function_hashes))
+		match_function_hashes[n_match_function_hashes++] = hash;
+	else
+		match_functions_overflow = true;	/* extensions dropped and created again, many times */
+}
+
+/*
  * What k-mers, keys or scores depend on changed (a setting, or the
- * high-frequency k-mers in use): cached results are stale, and so are cached
- * plans, which may use an index that no longer answers the session's
- * question (the planner leaves such indexes out; see planner.c).
+ * high-frequency k-mers in use): cached results are stale, and so are the
+ * cached plans with =%, which may use an index that no longer answers the
+ * session's question or leave out one that now does.  Only the backend's
+ * own caches: nothing is sent to other sessions.
  */
 void
 KmersearchSettingsChanged(void)
 {
+	int			i;
+
 	CacheInvalidateAll();
-	ResetPlanCache();
+	if (match_functions_overflow)
+		ResetPlanCache();
+	else
+		for (i = 0; i < n_match_function_hashes; i++)
+			CallSyscacheCallbacks(PROCOID, match_function_hashes[i]);
 }
 
-static void
-AssignKeySetting(int newval, void *extra)
-{
-	KmersearchSettingsChanged();
+/*
+ * Assign hooks, which act only when the value changes: not on a SET to the
+ * value it has, nor on the end of a SET LOCAL that changed nothing.  (The
+ * variable still holds the old value when the hook runs.)
+ */
+#define ASSIGN_ON_CHANGE(hook, type, variable, action) \
+static void \
+hook(type newval, void *extra) \
+{ \
+	if (newval != (variable)) \
+		action(); \
 }
 
-static void
-AssignKeySettingBool(bool newval, void *extra)
-{
-	KmersearchSettingsChanged();
-}
-
-static void
-AssignKeySettingReal(double newval, void *extra)
-{
-	KmersearchSettingsChanged();
-}
-
-/* A threshold setting changed: cached minimum scores are stale. */
-static void
-AssignThresholdInt(int newval, void *extra)
-{
-	CacheInvalidateAll();
-}
-
-static void
-AssignThresholdReal(double newval, void *extra)
-{
-	CacheInvalidateAll();
-}
+/* the settings keys, exclusion and cached plans depend on */
+ASSIGN_ON_CHANGE(AssignKmerSize, int, kmersearch_kmer_size, KmersearchSettingsChanged)
+ASSIGN_ON_CHANGE(AssignOccurBitlen, int, kmersearch_occur_bitlen, KmersearchSettingsChanged)
+ASSIGN_ON_CHANGE(AssignMaxAppearanceRate, double, kmersearch_max_appearance_rate, KmersearchSettingsChanged)
+ASSIGN_ON_CHANGE(AssignMaxAppearanceNrow, int, kmersearch_max_appearance_nrow, KmersearchSettingsChanged)
+ASSIGN_ON_CHANGE(AssignPreclude, bool, kmersearch_preclude_highfreq_kmer, KmersearchSettingsChanged)
+ASSIGN_ON_CHANGE(AssignForceParallelCache, bool, kmersearch_force_use_parallel_highfreq_kmer_cache,
+				 KmersearchSettingsChanged)
+/* thresholds: cached minimum scores are stale */
+ASSIGN_ON_CHANGE(AssignMinScore, int, kmersearch_min_score, CacheInvalidateAll)
+ASSIGN_ON_CHANGE(AssignMinSharedRate, double, kmersearch_min_shared_ngram_key_rate, CacheInvalidateAll)
 
 /*
  * Detect the CPU once, then define the settings.  Nothing here needs
@@ -81,33 +110,33 @@ _PG_init(void)
 							NULL,
 							&kmersearch_kmer_size, KMER_SIZE_DEFAULT,
 							KMER_SIZE_MIN, KMER_SIZE_MAX,
-							PGC_USERSET, 0, NULL, AssignKeySetting, NULL);
+							PGC_USERSET, 0, NULL, AssignKmerSize, NULL);
 	DefineCustomIntVariable("kmersearch.occur_bitlen",
 							"Bits for the occurrence number in a key: up to 2^occur_bitlen occurrences of a k-mer count.",
 							NULL,
 							&kmersearch_occur_bitlen, OCCUR_BITLEN_DEFAULT,
 							OCCUR_BITLEN_MIN, OCCUR_BITLEN_MAX,
-							PGC_USERSET, 0, NULL, AssignKeySetting, NULL);
+							PGC_USERSET, 0, NULL, AssignOccurBitlen, NULL);
 	DefineCustomRealVariable("kmersearch.max_appearance_rate",
 							 "A k-mer in more than this fraction of rows is high-frequency.",
 							 NULL,
 							 &kmersearch_max_appearance_rate, 0.5, 0.0, 1.0,
-							 PGC_USERSET, 0, NULL, AssignKeySettingReal, NULL);
+							 PGC_USERSET, 0, NULL, AssignMaxAppearanceRate, NULL);
 	DefineCustomIntVariable("kmersearch.max_appearance_nrow",
 							"A k-mer in more than this many rows is high-frequency (0: no limit).",
 							NULL,
 							&kmersearch_max_appearance_nrow, 0, 0, INT_MAX,
-							PGC_USERSET, 0, NULL, AssignKeySetting, NULL);
+							PGC_USERSET, 0, NULL, AssignMaxAppearanceNrow, NULL);
 	DefineCustomIntVariable("kmersearch.min_score",
 							"Minimum number of shared keys for =%.",
 							NULL,
 							&kmersearch_min_score, 1, 0, INT_MAX,
-							PGC_USERSET, 0, NULL, AssignThresholdInt, NULL);
+							PGC_USERSET, 0, NULL, AssignMinScore, NULL);
 	DefineCustomRealVariable("kmersearch.min_shared_ngram_key_rate",
 							 "Minimum fraction of the query's keys a row must share for =%.",
 							 NULL,
 							 &kmersearch_min_shared_ngram_key_rate, 0.9, 0.0, 1.0,
-							 PGC_USERSET, 0, NULL, AssignThresholdReal, NULL);
+							 PGC_USERSET, 0, NULL, AssignMinSharedRate, NULL);
 	DefineCustomIntVariable("kmersearch.rawscore_cache_max_entries",
 							"Entries kept in the backend's cache of computed scores.",
 							NULL,
@@ -130,12 +159,12 @@ _PG_init(void)
 							 "Leave high-frequency k-mers out of GIN indexes built now and out of scoring.",
 							 NULL,
 							 &kmersearch_preclude_highfreq_kmer, false,
-							 PGC_USERSET, 0, NULL, AssignKeySettingBool, NULL);
+							 PGC_USERSET, 0, NULL, AssignPreclude, NULL);
 	DefineCustomBoolVariable("kmersearch.force_use_parallel_highfreq_kmer_cache",
 							 "Look high-frequency k-mers up in the shared (parallel) cache.",
 							 NULL,
 							 &kmersearch_force_use_parallel_highfreq_kmer_cache, false,
-							 PGC_USERSET, 0, NULL, AssignKeySettingBool, NULL);
+							 PGC_USERSET, 0, NULL, AssignForceParallelCache, NULL);
 	DefineCustomIntVariable("kmersearch.highfreq_kmer_cache_load_batch_size",
 							"Rows a batch when loading a high-frequency k-mer cache.",
 							NULL,

@@ -69,4 +69,13 @@ object_ownercheck(Oid classid, Oid objectid, Oid roleid)
 #define pg_noreturn pg_attribute_noreturn()
 #endif
 
+/* reindex_index() takes the REINDEX statement first from 17 on (NULL: none) */
+#if PG_VERSION_NUM >= 170000
+#define KmerReindexIndex(indexId, persistence, params) \
+	reindex_index(NULL, (indexId), false, (persistence), (params))
+#else
+#define KmerReindexIndex(indexId, persistence, params) \
+	reindex_index((indexId), false, (persistence), (params))
+#endif
+
 #endif							/* KMERSEARCH_PG_COMPAT_H */

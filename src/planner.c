@@ -89,6 +89,8 @@ kmersearch_match_sel(PG_FUNCTION_ARGS)
 	bool		varonleft;
 	Selectivity sel = DEFAULT_MATCHING_SEL;
 
+	/* the plan being made depends on the settings */
+	KmersearchPlanUsesSettings(get_opcode(PG_GETARG_OID(1)));
 	if (!get_restriction_variable(root, args, varRelid, &vardata, &other, &varonleft))
 		PG_RETURN_FLOAT8(sel);
 	if (vardata.rel != NULL && vardata.rel->reloptkind != RELOPT_JOINREL)

@@ -18,6 +18,10 @@ command -v nm >/dev/null || { echo "exports.sh: nm (binutils) is needed" >&2; ex
 # the library's path in)
 sed -n "s/.*AS '[^']*', '\([A-Za-z0-9_]*\)'.*/\1/p" "$sql" | sort -u > "$tmp/named"
 [ -s "$tmp/named" ] || { echo "exports.sh: no C function found in $sql" >&2; exit 1; }
+# and 1.0's event trigger functions, which a 1.0 database calls until it is
+# updated (src/index_meta.c)
+printf '%s\n' kmersearch_ddl_command_start kmersearch_ddl_command_end kmersearch_sql_drop >> "$tmp/named"
+sort -u -o "$tmp/named" "$tmp/named"
 {
   cat "$tmp/named"
   sed 's/^/pg_finfo_/' "$tmp/named"
