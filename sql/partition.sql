@@ -126,7 +126,19 @@ SELECT err($$INSERT INTO "My Schema"."Seq ""Table""" (id, "Sequence") VALUES (-1
 SELECT kmersearch_partition_table('"My Schema"."Seq ""Table"""', 1, 'pg_default');
 SELECT count(*) AS partitions FROM pg_inherits WHERE inhparent = '"My Schema"."Seq ""Table"""'::regclass;
 SELECT kmersearch_unpartition_table('"My Schema"."Seq ""Table"""', 'pg_default');
+-- with exclusion on in the session, a table with no analysis whose index
+-- excludes nothing goes both ways, its index as it was
 RESET kmersearch.preclude_highfreq_kmer;
+CREATE TABLE plain_parts (id integer, s dna2);
+INSERT INTO plain_parts SELECT i, 'ACGTACGTAAACCCGGGTTTACGATCGATCGA' FROM generate_series(1, 20) AS i;
+CREATE INDEX plain_parts_gin ON plain_parts USING gin (s);
+SET kmersearch.preclude_highfreq_kmer = on;
+SELECT kmersearch_partition_table('plain_parts', 2);
+SELECT pg_get_indexdef('plain_parts_gin'::regclass);
+SELECT kmersearch_unpartition_table('plain_parts');
+SELECT pg_get_indexdef('plain_parts_gin'::regclass);
+RESET kmersearch.preclude_highfreq_kmer;
+DROP TABLE plain_parts;
 
 -- a long name of multibyte characters: partition names are cut by bytes
 CREATE TABLE "ééééééééééééééééééééééééééééééé" (s dna4);
