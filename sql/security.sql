@@ -27,9 +27,8 @@ SELECT count(*) FILTER (WHERE p.prosecdef) AS security_definer_functions,
                   AND d.deptype = 'e' AND d.classid = 'pg_proc'::regclass
   JOIN pg_proc p ON p.oid = d.objid
  WHERE e.extname = 'pg_kmersearch';
--- the functions not in C: the one that builds SQL from names pins its
--- search_path, and so do the event trigger functions; the two wrappers
--- only cast and call it schema-qualified
+-- the functions not in C: the conversion, which builds SQL from names, pins
+-- its search_path, and so do the event trigger functions
 SELECT p.oid::regprocedure AS function, l.lanname, p.proconfig
   FROM pg_extension e
   JOIN pg_depend d ON d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid
@@ -126,14 +125,16 @@ SELECT kmersearch_highfreq_kmer_cache_free_all() AS freed, kmersearch_parallel_h
 -- the cache settings cannot be forged
 SET kmersearch.internal_highfreq_global_cache = '1.2.3';
 SELECT set_config('kmersearch.internal_highfreq_parallel_cache', '1:2:3:4.5.6:7', false);
--- partitioning: refused, nothing changed (kmersearch_convert_table is what
--- the two call; it is executable by PUBLIC too)
+-- partitioning: refused, nothing changed; the conversion the two call is
+-- not for users, and the move of analyses it makes is refused outside it
 SELECT kmersearch_partition_table('regress_sec.secret', 2);
 SELECT kmersearch_unpartition_table('regress_sec.secret');
 SELECT kmersearch_convert_table('regress_sec.secret'::regclass, 2, NULL);
 -- moving an analysis away from the table, or onto it
 SELECT kmersearch_move_highfreq_analysis('regress_sec.secret', 'regress_nobody.mine');
 SELECT kmersearch_move_highfreq_analysis('regress_nobody.mine', 'regress_sec.secret');
+-- ... nor on the caller's own table
+SELECT kmersearch_convert_table('regress_nobody.mine'::regclass, 2, NULL);
 -- the tables of k-mers: neither read nor written
 SELECT count(*) FROM kmersearch_highfreq_kmer;
 SELECT count(*) FROM kmersearch_highfreq_kmer_meta;

@@ -89,6 +89,9 @@ extern bool HighfreqFindAnalysis(Oid extschema, Oid table_oid, AttrNumber attnum
 /* Errors (with a hint) unless params are the session's settings. */
 extern void HighfreqCheckParams(const HighfreqParams *params, const char *what);
 
+/* highfreq_undo.c: the analyses of table from become to's; returns how many */
+extern int	HighfreqMoveAnalyses(Oid extschema, Oid from, Oid to);
+
 /* module.c: define the internal settings */
 extern void HighfreqDefineSettings(void);
 

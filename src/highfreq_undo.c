@@ -1,7 +1,8 @@
 /*
  * highfreq_undo.c
  *		Removing an analysis (kmersearch_undo_highfreq_analysis), and moving
- *		analyses from one table to another (for partitioning).
+ *		analyses from one table to another (for the table conversion,
+ *		partition.c).
  */
 #include "postgres.h"
 
@@ -16,6 +17,7 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
+#include "highfreq.h"
 #include "highfreq_target.h"
 #include "index_meta.h"
 #include "kmersearch.h"
@@ -79,20 +81,14 @@ kmersearch_undo_highfreq_analysis(PG_FUNCTION_ARGS)
 }
 
 /*
- * kmersearch_move_highfreq_analysis(from_table regclass, to_table regclass)
- *		returns integer
- * For kmersearch_partition_table and kmersearch_unpartition_table: the
- * analyses of one table become another's (the same columns, by name).
- * Both tables must be the caller's.  Returns the analyses moved.
+ * The analyses of table from become table to's (the same columns, by name),
+ * for the table conversion (partition.c).  Both tables must be the
+ * caller's.  Returns the analyses moved.
  */
-PG_FUNCTION_INFO_V1(kmersearch_move_highfreq_analysis);
-Datum
-kmersearch_move_highfreq_analysis(PG_FUNCTION_ARGS)
+int
+HighfreqMoveAnalyses(Oid extschema, Oid from, Oid to)
 {
-	Oid			extschema = get_func_namespace(fcinfo->flinfo->fn_oid);
 	const char *schema = quote_identifier(get_namespace_name(extschema));
-	Oid			from = PG_GETARG_OID(0);
-	Oid			to = PG_GETARG_OID(1);
 	Oid			types[2] = {OIDOID, OIDOID};
 	Datum		args[2];
 	uint64		n;
@@ -119,5 +115,5 @@ kmersearch_move_highfreq_analysis(PG_FUNCTION_ARGS)
 						   2, types, args, NULL);
 	SPI_finish();
 	KmersearchSettingsChanged();
-	PG_RETURN_INT32((int32) n);
+	return (int) n;
 }

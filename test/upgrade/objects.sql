@@ -2,7 +2,7 @@
 -- comment: a database updated from 1.0 must have what a new one has.
 SELECT pg_describe_object(d.classid, d.objid, 0) || ' ' || md5(coalesce(CASE d.classid
          WHEN 'pg_proc'::regclass THEN
-           (SELECT CASE WHEN p.prokind = 'a' THEN p.proname::text ELSE pg_get_functiondef(p.oid) END || p.proacl::text
+           (SELECT CASE WHEN p.prokind = 'a' THEN p.proname::text ELSE pg_get_functiondef(p.oid) END || coalesce(p.proacl::text, '')
               FROM pg_proc p WHERE p.oid = d.objid)
          WHEN 'pg_class'::regclass THEN
            (SELECT c.relkind::text || coalesce(c.relacl::text, '') || coalesce(pg_get_viewdef(c.oid), '') ||
