@@ -354,9 +354,11 @@ SET kmersearch.max_appearance_rate = 0.25;
 SET kmersearch.force_use_parallel_highfreq_kmer_cache = on;
 SELECT err($$SELECT count(*) FROM hf4 WHERE seq =% 'GATTACAGATTACCAGGTTCAAGGCTTGAC'$$);
 RESET kmersearch.force_use_parallel_highfreq_kmer_cache;
--- two analyses match: the session must choose one
+-- two analyses match: a search of hf4 uses hf4's (highfreq_search tests
+-- which); scores of values that are no table's ask which to use
 SELECT highfreq_kmers_count > 0 AS found FROM kmersearch_perform_highfreq_analysis('hf2', 'seq');
 SELECT err($$SELECT count(*) FROM hf4 WHERE seq =% 'GATTACAGATTACCAGGTTCAAGGCTTGAC'$$);
+SELECT err($$SELECT kmersearch_rawscore('GATTACAGATTACCAGGTTCAAGGCTTGAC'::dna2, 'GATTACAGATTACCAGGTTCAAGGCTTGAC')$$);
 SELECT kmersearch_highfreq_kmer_cache_load('hf4', 'seq');
 SELECT count(*) > 0 AS found FROM hf4 WHERE seq =% (SELECT q FROM queries WHERE qid = 2);
 SELECT kmersearch_highfreq_kmer_cache_free_all() > 0 AS freed;

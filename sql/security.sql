@@ -1,8 +1,9 @@
 --
 -- Security (SPEC §9): every entry point that reads or changes a table asks
 -- for the privileges the same work would need by hand; names with quotes,
--- spaces, semicolons and capitals work and inject nothing; nothing is
--- SECURITY DEFINER; search_path cannot hijack the PL/pgSQL code.
+-- spaces, semicolons and capitals work and inject nothing; nothing but the
+-- event trigger functions is SECURITY DEFINER; search_path cannot hijack
+-- the PL/pgSQL code.
 --
 -- Settings no other test's analysis was made with, so that the table
 -- fallback of searches sees only the analyses made here.
@@ -15,9 +16,11 @@ SET max_parallel_maintenance_workers = 0;
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 
--- 1. No function of the extension runs with its owner's rights: the count
--- is 0 and the list empty (a SECURITY DEFINER function added later shows
--- up here by name).
+-- 1. No function of the extension runs with its owner's rights but the two
+-- event trigger functions, which nobody can call, with search_path pinned
+-- (they record every user's DDL, also of users who may not use the
+-- extension's schema); a SECURITY DEFINER function added later shows up
+-- here by name.
 SELECT count(*) FILTER (WHERE p.prosecdef) AS security_definer_functions,
        coalesce(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text)
                   FILTER (WHERE p.prosecdef), '{}') AS security_definer_names,
@@ -168,10 +171,13 @@ SELECT i.total_nrow = c.reltuples AS row_count_is_reltuples,
 -- an index of its own may not leave out the table's k-mers
 SELECT err(format($$CREATE INDEX ON regress_nobody.mine USING gin (s4 kmersearch_dna4_gin_ops (highfreq_source = %L))$$,
                   substring(pg_get_indexdef('regress_sec.secret_s4_gin'::regclass) FROM 'highfreq_source=''([^'']+)''')));
--- searches do not fall back on an analysis of a table it may not read
+-- searches of its own table use that table's analysis (there is none), and
+-- scores of values that are no table's do not fall back on the analysis of
+-- a table it may not read
 SET kmersearch.preclude_highfreq_kmer = on;
 SELECT kmersearch_rawscore(s4, (SELECT q FROM regress_sec.q)) FROM regress_nobody.mine;
 SELECT count(*) FROM regress_nobody.mine WHERE s4 =% (SELECT q FROM regress_sec.q);
+SELECT kmersearch_rawscore('ACGTACGTACGTACGT'::dna4, (SELECT q FROM regress_sec.q));
 RESET kmersearch.preclude_highfreq_kmer;
 RESET ROLE;
 
@@ -211,7 +217,8 @@ RESET ROLE;
 SET ROLE regress_kmersearch_reader;
 SELECT kmersearch_highfreq_kmer_cache_free('regress_sec.secret', 's4') > 0 AS freed,
        kmersearch_parallel_highfreq_kmer_cache_free('regress_sec.secret', 's4') > 0 AS freed_parallel;
--- with no cache, both analyses match the settings: the search asks which
+-- with no cache, both analyses match the settings: the search uses the
+-- one of the table it reads
 SELECT count(*) FROM regress_sec.secret WHERE s4 =% (SELECT q FROM regress_sec.q);
 RESET kmersearch.preclude_highfreq_kmer;
 RESET ROLE;

@@ -106,22 +106,28 @@ SessionExcludesSource(const HighfreqSet *session, const char *source)
 }
 
 /*
- * Whether an index answers the session's =% exactly: the same k-mer size
- * and occurrence bits, and if it leaves high-frequency k-mers out, the
- * session excludes the same ones.
+ * Whether an index on column attnum of table answers the session's =%
+ * exactly: the same k-mer size and occurrence bits, and the same
+ * high-frequency k-mers left out as a search of that column leaves out (a
+ * loaded cache's, else the table's analysis).  With no cache loaded, an
+ * index with every k-mer does not, under exclusion: the search's
+ * extractQuery, which is not told the table, could not leave out its
+ * analysis from the query.
  */
 bool
-GinOptionsMatchSession(const KmerGinOptions *opts, Oid extschema)
+GinOptionsMatchSession(const KmerGinOptions *opts, Oid extschema, Oid table, AttrNumber attnum)
 {
 	const char *source = GinOptionsSource(opts);
+	const HighfreqSet *set;
 
 	if (opts->kmer_size != kmersearch_kmer_size || opts->occur_bitlen != kmersearch_occur_bitlen)
 		return false;
-	if (source == NULL)
-		return true;
 	if (!kmersearch_preclude_highfreq_kmer)
-		return false;
-	return SessionExcludesSource(HighfreqForSession(extschema), source);
+		return source == NULL;
+	set = HighfreqCacheForSession(extschema);
+	if (set == NULL && source != NULL)
+		set = HighfreqForTable(extschema, table, attnum, true);
+	return set != NULL && SessionExcludesSource(set, source);
 }
 
 bool
@@ -256,10 +262,22 @@ kmersearch_gin_extract_query(PG_FUNCTION_ARGS)
 	const char *source = GinSettings(fcinfo, &k, &b);
 	const HighfreqSet *excl = NULL;
 
-	if (k == kmersearch_kmer_size && b == kmersearch_occur_bitlen)
-		excl = HighfreqForSession(get_func_namespace(fcinfo->flinfo->fn_oid));
+	/*
+	 * What the search leaves out: a loaded cache's k-mers, else (the planner
+	 * having checked that it is the table's analysis) those the index left
+	 * out.
+	 */
+	if (k == kmersearch_kmer_size && b == kmersearch_occur_bitlen && kmersearch_preclude_highfreq_kmer)
+	{
+		Oid			extschema = get_func_namespace(fcinfo->flinfo->fn_oid);
+
+		excl = HighfreqCacheForSession(extschema);
+		if (excl == NULL && source != NULL)
+			excl = HighfreqForIndex(extschema, source, k, true);
+	}
 	if (k != kmersearch_kmer_size || b != kmersearch_occur_bitlen ||
-		!SessionExcludesSource(excl, source))
+		(kmersearch_preclude_highfreq_kmer ? excl == NULL || !SessionExcludesSource(excl, source)
+		 : source != NULL))
 	{
 		/*
 		 * The index's keys answer another question.  The planner leaves such

@@ -35,7 +35,7 @@ GinOptionsSource(const KmerGinOptions *opts)
 #define GIN_OPCLASS_DNA2 "kmersearch_dna2_gin_ops"
 #define GIN_OPCLASS_DNA4 "kmersearch_dna4_gin_ops"
 
-extern bool GinOptionsMatchSession(const KmerGinOptions *opts, Oid extschema);
+extern bool GinOptionsMatchSession(const KmerGinOptions *opts, Oid extschema, Oid table, AttrNumber attnum);
 extern bool GinIsKmerOpclassName(const char *name);
 extern bool GinIsKmerFamily(Oid opfamily, Oid extschema);
 

@@ -295,6 +295,15 @@ HighfreqFindSource(Oid extschema, const HighfreqId *src, int kmer_size, Highfreq
 	return n;
 }
 
+/* Whether an analysis was made with the session's settings. */
+bool
+HighfreqParamsMatchSession(const HighfreqParams *p)
+{
+	return p->kmer_size == kmersearch_kmer_size && p->occur_bitlen == kmersearch_occur_bitlen &&
+		(float4) p->max_appearance_rate == (float4) kmersearch_max_appearance_rate &&
+		p->max_appearance_nrow == kmersearch_max_appearance_nrow;
+}
+
 /*
  * Every analysis matching the session's settings: how many, and the first.
  * The fallback when no cache is loaded.
@@ -315,9 +324,7 @@ HighfreqFindSessionAnalyses(Oid extschema, HighfreqId *first, HighfreqParams *pa
 		AttrNumber	attnum;
 
 		MetaFromTuple(tup, RelationGetDescr(rel), &id, &p, &column);
-		if (p.kmer_size != kmersearch_kmer_size || p.occur_bitlen != kmersearch_occur_bitlen ||
-			(float4) p.max_appearance_rate != (float4) kmersearch_max_appearance_rate ||
-			p.max_appearance_nrow != kmersearch_max_appearance_nrow)
+		if (!HighfreqParamsMatchSession(&p))
 			continue;
 		attnum = get_attnum(id.table_oid, NameStr(column));
 		if (attnum == InvalidAttrNumber)

@@ -36,12 +36,28 @@ typedef struct HighfreqParams
 typedef struct HighfreqSet HighfreqSet;
 
 /*
- * The set the session excludes (kmersearch.preclude_highfreq_kmer), found
- * through the cache hierarchy: the global cache, the parallel cache, the
- * tables.  NULL when exclusion is off.  Errors when it is on and no single
- * analysis fits the session's settings.
+ * The set a search of column attnum of table excludes
+ * (kmersearch.preclude_highfreq_kmer), found through the cache hierarchy:
+ * the global cache, the parallel cache, the analysis of that table and
+ * column.  NULL when exclusion is off; an error when it is on and there is
+ * no such analysis with the session's settings.  HighfreqForSession: where
+ * no table is known, the single analysis with the session's settings.
  */
+extern const HighfreqSet *HighfreqForSearch(Oid extschema, Oid table, AttrNumber attnum);
 extern const HighfreqSet *HighfreqForSession(Oid extschema);
+
+/* The set in a loaded cache (global, then parallel), or NULL. */
+extern const HighfreqSet *HighfreqCacheForSession(Oid extschema);
+
+/*
+ * The analysis of a table's column (or of the partitioned table it is a
+ * partition of) if it fits the session's settings; else NULL with
+ * missing_ok, an error without.
+ */
+extern const HighfreqSet *HighfreqForTable(Oid extschema, Oid table, AttrNumber attnum, bool missing_ok);
+
+/* Whether an analysis was made with the session's settings. */
+extern bool HighfreqParamsMatchSession(const HighfreqParams *p);
 
 /*
  * The set an index was built without (its highfreq_source option).  When

@@ -15,6 +15,7 @@
 
 #include "access/parallel.h"
 #include "access/xact.h"
+#include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "fmgr.h"
 #include "lib/dshash.h"
@@ -325,21 +326,17 @@ CheckCacheCurrent(Oid extschema, const HighfreqId *id, const char *which)
 }
 
 /*
- * Which set the session excludes: the global cache if loaded, then the
- * parallel cache, then the single analysis that matches the settings.
+ * The set loaded into a cache for the session to exclude, or NULL when none
+ * is: the global cache, then the parallel cache.
  * kmersearch.force_use_parallel_highfreq_kmer_cache goes to the parallel
- * cache directly.
+ * cache directly (an error when none is loaded).
  */
 const HighfreqSet *
-HighfreqForSession(Oid extschema)
+HighfreqCacheForSession(Oid extschema)
 {
 	const HighfreqSet *set;
 	HighfreqId	id;
 	HighfreqParams params;
-	int			n;
-
-	if (!kmersearch_preclude_highfreq_kmer)
-		return NULL;
 
 	if (kmersearch_force_use_parallel_highfreq_kmer_cache)
 	{
@@ -373,10 +370,84 @@ HighfreqForSession(Oid extschema)
 
 	set = ParallelCacheSet();
 	if (set != NULL)
-	{
 		CheckCacheCurrent(extschema, &set->id, "parallel");
-		return set;
+	return set;
+}
+
+/*
+ * The analysis of column attnum of table (or, for a partition, of the same
+ * column of the table it is a partition of), when it fits the session's
+ * settings.  Otherwise NULL with missing_ok, an error without.
+ */
+const HighfreqSet *
+HighfreqForTable(Oid extschema, Oid table, AttrNumber attnum, bool missing_ok)
+{
+	char	   *column = attnum > 0 ? get_attname(table, attnum, true) : NULL;
+	List	   *tables;
+	ListCell   *lc;
+	HighfreqId	id;
+	HighfreqParams params;
+
+	if (column == NULL)
+	{
+		if (missing_ok)
+			return NULL;
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("kmersearch.preclude_highfreq_kmer is on, but the search is not on a column of a table"),
+				 errhint("Load the analysis to leave out with kmersearch_highfreq_kmer_cache_load(table, column), "
+						 "or SET kmersearch.preclude_highfreq_kmer = off.")));
 	}
+	tables = list_make1_oid(table);
+	if (get_rel_relispartition(table))
+		tables = list_concat(tables, get_partition_ancestors(table));
+	foreach(lc, tables)
+	{
+		AttrNumber	a = get_attnum(lfirst_oid(lc), column);
+
+		if (a == InvalidAttrNumber ||
+			!HighfreqFindAnalysis(extschema, lfirst_oid(lc), a, &id, &params, false))
+			continue;
+		if (!HighfreqParamsMatchSession(&params))
+		{
+			if (missing_ok)
+				return NULL;
+			HighfreqCheckParams(&params, psprintf("of %s.%s", quote_identifier(get_rel_name(lfirst_oid(lc))),
+												  quote_identifier(column)));
+		}
+		return TableSet(extschema, &id, &params, false);
+	}
+	if (missing_ok)
+		return NULL;
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("kmersearch.preclude_highfreq_kmer is on, but there is no high-frequency k-mer analysis of %s.%s",
+					quote_identifier(get_rel_name(table)), quote_identifier(column)),
+			 errhint("Run kmersearch_perform_highfreq_analysis() on it, or SET kmersearch.preclude_highfreq_kmer = off.")));
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * Which set a search of column attnum of table excludes: a loaded cache's,
+ * else the analysis of that table and column.  Where the column is not
+ * known (table InvalidOid: a score of values that are no table's), the
+ * single analysis that matches the settings.  NULL when exclusion is off.
+ */
+const HighfreqSet *
+HighfreqForSearch(Oid extschema, Oid table, AttrNumber attnum)
+{
+	const HighfreqSet *set;
+	HighfreqId	id;
+	HighfreqParams params;
+	int			n;
+
+	if (!kmersearch_preclude_highfreq_kmer)
+		return NULL;
+	set = HighfreqCacheForSession(extschema);
+	if (set != NULL)
+		return set;
+	if (OidIsValid(table))
+		return HighfreqForTable(extschema, table, attnum, false);
 
 	n = HighfreqFindSessionAnalyses(extschema, &id, &params);
 	if (n == 0)
@@ -393,6 +464,12 @@ HighfreqForSession(Oid extschema)
 				 errmsg("%d high-frequency k-mer analyses match the current settings", n),
 				 errhint("Load the one to use with kmersearch_highfreq_kmer_cache_load(table, column).")));
 	return TableSet(extschema, &id, &params, false);
+}
+
+const HighfreqSet *
+HighfreqForSession(Oid extschema)
+{
+	return HighfreqForSearch(extschema, InvalidOid, InvalidAttrNumber);
 }
 
 void

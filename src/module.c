@@ -19,6 +19,7 @@
 #include "highfreq.h"
 #include "index_meta.h"
 #include "kmersearch.h"
+#include "scan_hint.h"
 
 PG_MODULE_MAGIC;
 
@@ -190,4 +191,5 @@ _PG_init(void)
 	HighfreqDefineSettings();
 	MarkGUCPrefixReserved("kmersearch");
 	MetaInstallHooks();
+	ScanHintInstallHook();
 }

@@ -17,6 +17,7 @@
 #include "fmgr.h"
 #include "nodes/pathnodes.h"
 #include "optimizer/optimizer.h"
+#include "parser/parsetree.h"
 #include "utils/lsyscache.h"
 #include "utils/selfuncs.h"
 
@@ -35,12 +36,17 @@
  * every row for a recheck.
  */
 static void
-DropMismatchedIndexes(RelOptInfo *rel, Oid extschema)
+DropMismatchedIndexes(PlannerInfo *root, RelOptInfo *rel, Oid extschema)
 {
+	Oid			table = InvalidOid;
 	List	   *keep = NIL;
 	bool		dropped = false;
 	ListCell   *lc;
 
+	if (rel->indexlist == NIL)
+		return;
+	if (rel->relid > 0 && planner_rt_fetch(rel->relid, root)->rtekind == RTE_RELATION)
+		table = planner_rt_fetch(rel->relid, root)->relid;
 	foreach(lc, rel->indexlist)
 	{
 		IndexOptInfo *index = (IndexOptInfo *) lfirst(lc);
@@ -56,7 +62,7 @@ DropMismatchedIndexes(RelOptInfo *rel, Oid extschema)
 				if (!GinIsKmerFamily(index->opfamily[c], extschema))
 					continue;
 				opts = index->opclassoptions ? (KmerGinOptions *) index->opclassoptions[c] : NULL;
-				usable = opts != NULL && GinOptionsMatchSession(opts, extschema);
+				usable = opts != NULL && GinOptionsMatchSession(opts, extschema, table, index->indexkeys[c]);
 			}
 		}
 		if (usable)
@@ -94,7 +100,7 @@ kmersearch_match_sel(PG_FUNCTION_ARGS)
 	if (!get_restriction_variable(root, args, varRelid, &vardata, &other, &varonleft))
 		PG_RETURN_FLOAT8(sel);
 	if (vardata.rel != NULL && vardata.rel->reloptkind != RELOPT_JOINREL)
-		DropMismatchedIndexes(vardata.rel, get_func_namespace(fcinfo->flinfo->fn_oid));
+		DropMismatchedIndexes(root, vardata.rel, get_func_namespace(fcinfo->flinfo->fn_oid));
 
 	if (varonleft && IsA(other, Const) && !((Const *) other)->constisnull)
 	{

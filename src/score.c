@@ -239,7 +239,9 @@ XactSerial(void)
 struct ScoreCallState
 {
 	MemoryContext cxt;			/* holds this state */
-	text	   *query;			/* copy of the query text */
+	Oid			table;			/* the table and column the scores are of, */
+	AttrNumber	attnum;			/* if known (ScoreCallSetTable) */
+	text	   *query;			/* copy of the query text (NULL: none yet) */
 	int			kmer_size;
 	int			occur_bitlen;
 	bool		exclude;		/* rawscore and =%: leave out high-frequency k-mers */
@@ -267,7 +269,7 @@ ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude)
 	size_t		len = VARSIZE_ANY_EXHDR(query);
 	const QueryPattern *qp;
 
-	if (st != NULL &&
+	if (st != NULL && st->query != NULL &&
 		st->kmer_size == kmersearch_kmer_size &&
 		st->occur_bitlen == kmersearch_occur_bitlen &&
 		st->exclude == exclude &&
@@ -281,7 +283,7 @@ ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude)
 			(st->xact == XactSerial() && st->stmt_start == GetCurrentStatementStartTimestamp()))
 			return st;
 		/* a new statement: another session may have replaced the analysis */
-		set = HighfreqForSession(get_func_namespace(flinfo->fn_oid));
+		set = HighfreqForSearch(get_func_namespace(flinfo->fn_oid), st->table, st->attnum);
 		if (set != NULL && HighfreqSameId(HighfreqSetId(set), &st->set_id))
 		{
 			st->xact = XactSerial();
@@ -291,18 +293,21 @@ ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude)
 	}
 
 	/* start afresh in a context of its own under fn_mcxt */
-	if (st != NULL)
 	{
-		MemoryContextDelete(st->cxt);
-		flinfo->fn_extra = NULL;
-	}
-	{
-		MemoryContext cxt = AllocSetContextCreate(flinfo->fn_mcxt, "kmersearch query state",
-												  ALLOCSET_SMALL_SIZES);
+		Oid			table = st != NULL ? st->table : InvalidOid;
+		AttrNumber	attnum = st != NULL ? st->attnum : InvalidAttrNumber;
+		MemoryContext cxt;
 		MemoryContext old;
-		const HighfreqSet *set = exclude ?
-			HighfreqForSession(get_func_namespace(flinfo->fn_oid)) : NULL;
+		const HighfreqSet *set;
 		int64		excluded = 0;
+
+		if (st != NULL)
+		{
+			MemoryContextDelete(st->cxt);
+			flinfo->fn_extra = NULL;
+		}
+		cxt = AllocSetContextCreate(flinfo->fn_mcxt, "kmersearch query state", ALLOCSET_SMALL_SIZES);
+		set = exclude ? HighfreqForSearch(get_func_namespace(flinfo->fn_oid), table, attnum) : NULL;
 
 		qp = CacheGetQueryPattern(query, kmersearch_kmer_size, kmersearch_occur_bitlen);
 		if (set != NULL)
@@ -310,6 +315,8 @@ ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude)
 		old = MemoryContextSwitchTo(cxt);
 		st = palloc(sizeof(*st));
 		st->cxt = cxt;
+		st->table = table;
+		st->attnum = attnum;
 		st->query = (text *) palloc(len + VARHDRSZ);
 		SET_VARSIZE(st->query, len + VARHDRSZ);
 		memcpy(VARDATA(st->query), VARDATA_ANY(query), len);
@@ -335,6 +342,27 @@ ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude)
 		flinfo->fn_extra = st;
 	}
 	return st;
+}
+
+/*
+ * Tell the score call of flinfo (before its first call) the table and
+ * column its rows come from: a search with exclusion and no cache loaded
+ * leaves out that table's analysis (scan_hint.c).
+ */
+void
+ScoreCallSetTable(FmgrInfo *flinfo, Oid table, AttrNumber attnum)
+{
+	MemoryContext cxt;
+	struct ScoreCallState *st;
+
+	if (flinfo->fn_extra != NULL)
+		return;
+	cxt = AllocSetContextCreate(flinfo->fn_mcxt, "kmersearch query state", ALLOCSET_SMALL_SIZES);
+	st = MemoryContextAllocZero(cxt, sizeof(*st));
+	st->cxt = cxt;
+	st->table = table;
+	st->attnum = attnum;
+	flinfo->fn_extra = st;
 }
 
 Scorer *
@@ -411,3 +439,11 @@ extern int no_such_variable
 
 SCORE_FUNCTIONS(dna2, DNA_KIND_2);
 SCORE_FUNCTIONS(dna4, DNA_KIND_4);
+
+/* Whether fn is a score function that leaves out high-frequency k-mers. */
+bool
+ScoreFunctionExcludes(PGFunction fn)
+{
+	return fn == kmersearch_rawscore_dna2 || fn == kmersearch_rawscore_dna4 ||
+		fn == kmersearch_match_dna2 || fn == kmersearch_match_dna4;
+}

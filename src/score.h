@@ -42,4 +42,12 @@ extern int64 ScoreThreshold(int64 nkeys, int64 excluded);
 typedef struct ScoreCallState ScoreCallState;
 extern Scorer *ScoreCallScorer(FmgrInfo *flinfo, text *query, bool exclude, int64 *threshold);
 
+/*
+ * The table and column the rows of a score call come from, told before its
+ * first call (scan_hint.c); and whether a function is one of the score
+ * functions that leave out high-frequency k-mers.
+ */
+extern void ScoreCallSetTable(FmgrInfo *flinfo, Oid table, AttrNumber attnum);
+extern bool ScoreFunctionExcludes(PGFunction fn);
+
 #endif							/* KMERSEARCH_SCORE_H */

@@ -14,7 +14,7 @@
  *	- the few libpq/pqformat, fmgr and detoast entry points the code uses;
  *	- (the settings' variables come from src/settings.c, as in the module);
  *	- the session without high-frequency exclusion
- *	  (kmersearch.preclude_highfreq_kmer off): what HighfreqForSession()
+ *	  (kmersearch.preclude_highfreq_kmer off): what HighfreqForSearch()
  *	  returns then;
  *	- the caches reduced to what they compute (no caching).
  * Every other server entry point the objects refer to is only reached by
@@ -720,7 +720,7 @@ CacheGetActualMinScore(CacheDigest query, int64 nkeys, int64 excluded)
  * A session without high-frequency exclusion
  * --------------------------------------------------------------------- */
 const HighfreqSet *
-HighfreqForSession(Oid extschema)
+HighfreqForSearch(Oid extschema, Oid table, AttrNumber attnum)
 {
 	if (kmersearch_preclude_highfreq_kmer)
 		UNREACHABLE("high-frequency exclusion");
@@ -734,6 +734,18 @@ void
 RegisterXactCallback(XactCallback callback, void *arg)
 {
 	UNREACHABLE("RegisterXactCallback");
+}
+
+const HighfreqSet *
+HighfreqCacheForSession(Oid extschema)
+{
+	UNREACHABLE("HighfreqCacheForSession");
+}
+
+const HighfreqSet *
+HighfreqForTable(Oid extschema, Oid table, AttrNumber attnum, bool missing_ok)
+{
+	UNREACHABLE("HighfreqForTable");
 }
 
 const HighfreqSet *
