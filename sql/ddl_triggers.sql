@@ -101,3 +101,57 @@ SET enable_bitmapscan = off;
 SELECT array_agg(id ORDER BY id) AS via_scan FROM dt_parts WHERE seq =% :'q';
 RESET enable_bitmapscan;
 DROP TABLE dt_parts;
+
+-- the first CREATE INDEX of a session naming the operator class unqualified
+-- gets the session's settings for the options it leaves out
+CREATE TABLE dt_src (id integer, seq dna2);
+INSERT INTO dt_src SELECT i, 'ACGTACGTAAACCCGGGTTTACGATCGATCGA' FROM generate_series(1, 20) AS i;
+\c
+SET kmersearch.kmer_size = 10;
+CREATE INDEX dt_src_named ON dt_src USING gin (seq kmersearch_dna2_gin_ops (occur_bitlen = 6));
+SELECT attoptions FROM pg_attribute WHERE attrelid = 'dt_src_named'::regclass;
+DROP INDEX dt_src_named;
+
+-- CREATE TABLE ... (LIKE ... INCLUDING INDEXES) copies an index as it is,
+-- also one without explicit options (made where neither the module nor a
+-- trigger wrote them: the constant defaults), whatever the session's
+-- settings
+\c
+SET session_replication_role = replica;
+CREATE INDEX dt_src_gin ON dt_src USING gin (seq);
+RESET session_replication_role;
+SELECT attoptions FROM pg_attribute WHERE attrelid = 'dt_src_gin'::regclass;
+SET kmersearch.kmer_size = 10;
+CREATE TABLE dt_copy (LIKE dt_src INCLUDING INDEXES);
+SELECT a.attoptions FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indexrelid
+ WHERE i.indrelid = 'dt_copy'::regclass;
+RESET kmersearch.kmer_size;
+DROP TABLE dt_copy;
+
+-- a column renamed on an inheritance parent: the analysis of a child (the
+-- parent has none, nor any index) follows
+CREATE TABLE dt_parent (id integer, seq dna2);
+CREATE TABLE dt_child () INHERITS (dt_parent);
+INSERT INTO dt_child SELECT id, seq FROM dt_src;
+SET client_min_messages = warning;
+SELECT total_rows FROM kmersearch_perform_highfreq_analysis('dt_child', 'seq');
+RESET client_min_messages;
+ALTER TABLE dt_parent RENAME COLUMN seq TO s;
+SELECT table_name, column_name FROM kmersearch_analysis_status WHERE table_oid = 'dt_child'::regclass;
+DROP TABLE dt_parent, dt_child, dt_src;
+
+-- a role that may not use the extension's schema: its DDL works (the
+-- triggers read the extension's tables as its owner)
+SELECT extnamespace::regnamespace AS extschema FROM pg_extension WHERE extname = 'pg_kmersearch' \gset
+CREATE ROLE regress_dt_nousage;
+CREATE SCHEMA dt_own AUTHORIZATION regress_dt_nousage;
+REVOKE USAGE ON SCHEMA :"extschema" FROM PUBLIC;
+SET ROLE regress_dt_nousage;
+CREATE TABLE dt_own.t (a integer);
+ALTER TABLE dt_own.t RENAME COLUMN a TO b;
+CREATE INDEX ON dt_own.t (b);
+DROP TABLE dt_own.t;
+RESET ROLE;
+GRANT USAGE ON SCHEMA :"extschema" TO PUBLIC;
+DROP SCHEMA dt_own;
+DROP ROLE regress_dt_nousage;

@@ -39,6 +39,11 @@ BEGIN
 END $$;
 
 -- options(idx): the index's operator class options as its definition has them
+-- entries(idx): the number of keys in a GIN index
+CREATE EXTENSION pageinspect;
+CREATE FUNCTION entries(idx regclass) RETURNS bigint LANGUAGE sql AS $$
+    SELECT n_entries FROM gin_metapage_info(get_raw_page(idx::text, 0))
+$$;
 CREATE FUNCTION options(idx regclass) RETURNS text[] LANGUAGE sql AS $$
     SELECT array_agg(regexp_replace(o, '^highfreq_source=.+', 'highfreq_source=...') ORDER BY o)
       FROM pg_attribute a, unnest(a.attoptions) AS o
@@ -119,13 +124,18 @@ CREATE INDEX fo_first ON fo USING gin (seq);
 SELECT options('fo_first');
 SELECT * FROM answers('fo_first', :'q');
 DROP INDEX fo_first;
--- ... with exclusion on
+-- ... with exclusion on: the same keys as an index built through the hook
+-- (the module is loaded now), fewer than with every k-mer
 \c
 SET kmersearch.preclude_highfreq_kmer = on;
 CREATE INDEX fo_first ON fo USING gin (seq);
 SELECT options('fo_first');
 SELECT * FROM answers('fo_first', :'q');
-DROP INDEX fo_first;
+CREATE INDEX fo_hook ON fo USING gin (seq);
+RESET kmersearch.preclude_highfreq_kmer;
+CREATE INDEX fo_every ON fo USING gin (seq);
+SELECT entries('fo_first') = entries('fo_hook') AS same_keys, entries('fo_first') < entries('fo_every') AS fewer_keys;
+DROP INDEX fo_first, fo_hook, fo_every;
 -- ... and CONCURRENTLY, which cannot be built again there: refused, with
 -- the command that does it (the module is loaded now)
 \c
@@ -227,10 +237,6 @@ DROP TABLE fop;
 -- of the analysis, built by one process or (from PostgreSQL 18 on) by
 -- parallel workers: its distinct keys are the same either way, and as many
 -- fewer than the index with every k-mer as the analysis found k-mers
-CREATE EXTENSION pageinspect;
-CREATE FUNCTION entries(idx regclass) RETURNS bigint LANGUAGE sql AS $$
-    SELECT n_entries FROM gin_metapage_info(get_raw_page(idx::text, 0))
-$$;
 ALTER TABLE fo SET (parallel_workers = 2);
 SET maintenance_work_mem = '256MB';
 SET max_parallel_maintenance_workers = 0;

@@ -28,6 +28,7 @@
 #include "catalog/pg_am.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -112,9 +113,9 @@ WithOption(List *opts, const char *name, char *value)
  * Write settings into an index column's options, each unless it is already
  * explicit there: the definition then shows them, and pg_dump restores them
  * as they are whatever the restoring session's settings.  source "" is no
- * exclusion.
+ * exclusion.  Returns whether the options changed.
  */
-static void
+static bool
 FixIndexOptions(Relation index, int column, int kmer_size, int occur_bitlen, const char *source)
 {
 	Relation	attrel;
@@ -141,7 +142,7 @@ FixIndexOptions(Relation index, int column, int kmer_size, int occur_bitlen, con
 	{
 		heap_freetuple(tup);
 		table_close(attrel, RowExclusiveLock);
-		return;
+		return false;
 	}
 	defs = WithOption(defs, "kmer_size", psprintf("%d", kmer_size));
 	defs = WithOption(defs, "occur_bitlen", psprintf("%d", occur_bitlen));
@@ -157,6 +158,7 @@ FixIndexOptions(Relation index, int column, int kmer_size, int occur_bitlen, con
 	table_close(attrel, RowExclusiveLock);
 	CacheInvalidateRelcache(index);
 	CommandCounterIncrement();
+	return true;
 }
 
 /*
@@ -352,7 +354,7 @@ RecordIndex(Oid indexoid, Oid extschema, bool created)
 		 * those; writing the defaults into them would hide them).
 		 */
 		if (created)
-			FixIndexOptions(index, c, o->kmer_size, o->occur_bitlen, "");
+			(void) FixIndexOptions(index, c, o->kmer_size, o->occur_bitlen, "");
 		if (column < 0)
 		{
 			column = c;
@@ -670,6 +672,14 @@ ForgetCachedOptions(Relation index)
 }
 
 /*
+ * Whether the ProcessUtility hook has seen no CREATE INDEX since the module
+ * was loaded: the statement that loaded it (its build) was not completed.
+ * A statement the hook sees (one it completed, or a copy of an index it
+ * left as it is) ends that.
+ */
+static bool hook_missed = true;
+
+/*
  * A CREATE INDEX that the ProcessUtility hook did not complete, because the
  * statement itself loaded the module (a session that had used nothing of
  * the extension yet): its kmersearch columns were built with the options'
@@ -696,14 +706,42 @@ CompleteAfterBuild(Oid indexoid, IndexStmt *stmt, Oid extschema)
 	bool		rebuild = false;
 	const char *built = NULL;
 	List	   *all;
+	List	   *rebuilt = NIL;
+	oidvector  *indclass;
+	bool		isnull;
 
-	if (!OidIsValid(ext) || !OidIsValid(relid) || IsBinaryUpgrade)
+	if (!hook_missed || !OidIsValid(ext) || !OidIsValid(relid) || IsBinaryUpgrade)
 		return;
-	full = copyObject(stmt);
-	CompleteIndexColumns(full, relid, ext, NULL);
-
 	index = index_open(indexoid, AccessShareLock);
 	ncols = IndexRelationGetNumberOfKeyAttributes(index);
+
+	/*
+	 * The statement as the hook would have completed it.  Its kmersearch
+	 * columns name their operator class as the index has it, qualified: the
+	 * name the statement gave is looked up here with search_path pinned.
+	 */
+	full = copyObject(stmt);
+	indclass = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, index->rd_indextuple,
+															 Anum_pg_index_indclass, &isnull));
+	foreach(fc, full->indexParams)
+	{
+		IndexElem  *elem = (IndexElem *) lfirst(fc);
+
+		if (c < ncols && IsKmerGinColumn(index, c, extschema))
+		{
+			HeapTuple	tup = SearchSysCache1(CLAOID, ObjectIdGetDatum(indclass->values[c]));
+
+			if (!HeapTupleIsValid(tup))
+				elog(ERROR, "cache lookup failed for operator class %u", indclass->values[c]);
+			elem->opclass = list_make2(makeString(get_namespace_name(((Form_pg_opclass) GETSTRUCT(tup))->opcnamespace)),
+									   makeString(pstrdup(NameStr(((Form_pg_opclass) GETSTRUCT(tup))->opcname))));
+			ReleaseSysCache(tup);
+		}
+		c++;
+	}
+	c = 0;
+	CompleteIndexColumns(full, relid, ext, NULL);
+
 	kmer_size = palloc0(sizeof(int) * ncols);
 	occur_bitlen = palloc0(sizeof(int) * ncols);
 	source = palloc0(sizeof(char *) * ncols);
@@ -746,23 +784,33 @@ CompleteAfterBuild(Oid indexoid, IndexStmt *stmt, Oid extschema)
 				 errhint("Drop the index and run CREATE INDEX CONCURRENTLY again: the module is loaded now "
 						 "(LOAD 'pg_kmersearch' loads it beforehand).")));
 
-	all = find_all_inheritors(indexoid, AccessExclusiveLock, NULL);
+	/*
+	 * The index and its partitions' indexes, made by this command with the
+	 * same missing options; a partition's index that existed and was
+	 * attached has its own, and is left as it is.
+	 */
+	all = find_all_inheritors(indexoid, AccessShareLock, NULL);
 	foreach(lc, all)
 	{
-		Relation	ix = index_open(lfirst_oid(lc), AccessExclusiveLock);
+		Relation	ix = index_open(lfirst_oid(lc), AccessShareLock);
+		bool		changed = false;
 
 		for (c = 0; c < ncols && c < IndexRelationGetNumberOfKeyAttributes(ix); c++)
 			if (source[c] != NULL)
-				FixIndexOptions(ix, c, kmer_size[c], occur_bitlen[c], source[c]);
-		ForgetCachedOptions(ix);
-		index_close(ix, NoLock);
+				changed |= FixIndexOptions(ix, c, kmer_size[c], occur_bitlen[c], source[c]);
+		if (changed)
+		{
+			ForgetCachedOptions(ix);
+			if (ix->rd_rel->relkind == RELKIND_INDEX)
+				rebuilt = lappend_oid(rebuilt, RelationGetRelid(ix));
+		}
+		index_close(ix, AccessShareLock);
 	}
-	foreach(lc, all)
+	foreach(lc, rebuilt)
 	{
 		ReindexParams params = {0};
 
-		if (get_rel_relkind(lfirst_oid(lc)) == RELKIND_INDEX)
-			KmerReindexIndex(lfirst_oid(lc), get_rel_persistence(lfirst_oid(lc)), &params);
+		KmerReindexIndex(lfirst_oid(lc), get_rel_persistence(lfirst_oid(lc)), &params);
 	}
 	CommandCounterIncrement();
 }
@@ -817,11 +865,14 @@ RecordDdl(Oid extschema)
 		{
 			List	   *these;
 
-			if (parsetree != NULL && IsA(parsetree, IndexStmt))
-				CompleteAfterBuild(objid, (IndexStmt *) parsetree, extschema);
 			these = find_all_inheritors(objid, AccessShareLock, NULL);
 			indexes = list_concat(indexes, these);
-			created = list_concat(created, these);
+			/* an index this command made (not ALTER INDEX) */
+			if (parsetree != NULL && IsA(parsetree, IndexStmt))
+			{
+				CompleteAfterBuild(objid, (IndexStmt *) parsetree, extschema);
+				created = list_concat(created, these);
+			}
 		}
 		else if (strcmp(type, "table") == 0 || strcmp(type, "materialized view") == 0)
 		{
@@ -974,6 +1025,7 @@ MetaProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTre
 {
 	if (IsA(pstmt->utilityStmt, IndexStmt))
 	{
+		hook_missed = false;
 		if (readOnlyTree)
 		{
 			pstmt = copyObject(pstmt);
