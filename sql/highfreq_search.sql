@@ -46,6 +46,20 @@ SELECT count(*) AS rows,
        count(*) FILTER (WHERE x.hit) AS hits
   FROM x JOIN with_a a USING (id) JOIN with_b b USING (id);
 SELECT array_agg(id ORDER BY id) AS scan_hits FROM hs_a WHERE seq =% :'q';
+-- ... also where the score is computed above joins (the column followed
+-- down to the scan of hs_a), whichever join the planner picks
+SELECT count(*) FILTER (WHERE w.score = x.score) AS as_with_a, count(*) AS rows
+  FROM (SELECT a.id, kmersearch_rawscore(a.seq, :'q') AS score FROM hs_a a JOIN hs_b b USING (id)) x
+  JOIN with_a w USING (id);
+SET enable_hashjoin = off;
+SELECT count(*) FILTER (WHERE w.score = x.score) AS as_with_a, count(*) AS rows
+  FROM (SELECT a.id, kmersearch_rawscore(a.seq, :'q') AS score FROM hs_b b JOIN hs_a a USING (id)) x
+  JOIN with_a w USING (id);
+RESET enable_hashjoin;
+CREATE TEMP TABLE joined AS
+SELECT a.id, kmersearch_rawscore(a.seq, :'q') AS score FROM hs_a a JOIN hs_b b ON b.id = a.id;
+SELECT count(*) FILTER (WHERE w.score = j.score) AS as_with_a, count(*) AS rows FROM joined j JOIN with_a w USING (id);
+DROP TABLE joined;
 RESET enable_indexscan;
 RESET enable_bitmapscan;
 
