@@ -7,6 +7,8 @@
 
 #include "postgres.h"
 
+#include "access/attnum.h"
+
 #include "fmgr.h"
 
 #include "dna.h"
