@@ -40,11 +40,10 @@ typedef struct HighfreqSet HighfreqSet;
  * (kmersearch.preclude_highfreq_kmer), found through the cache hierarchy:
  * the global cache, the parallel cache, the analysis of that table and
  * column.  NULL when exclusion is off; an error when it is on and there is
- * no such analysis with the session's settings.  HighfreqForSession: where
- * no table is known, the single analysis with the session's settings.
+ * no such analysis with the session's settings.  Where no table is known
+ * (table InvalidOid), the single analysis with the session's settings.
  */
 extern const HighfreqSet *HighfreqForSearch(Oid extschema, Oid table, AttrNumber attnum);
-extern const HighfreqSet *HighfreqForSession(Oid extschema);
 
 /* The set in a loaded cache (global, then parallel), or NULL. */
 extern const HighfreqSet *HighfreqCacheForSession(Oid extschema);

@@ -466,12 +466,6 @@ HighfreqForSearch(Oid extschema, Oid table, AttrNumber attnum)
 	return TableSet(extschema, &id, &params, false);
 }
 
-const HighfreqSet *
-HighfreqForSession(Oid extschema)
-{
-	return HighfreqForSearch(extschema, InvalidOid, InvalidAttrNumber);
-}
-
 void
 HighfreqCheckParams(const HighfreqParams *p, const char *what)
 {
