@@ -73,11 +73,12 @@ LANGUAGE sql STABLE AS $$
     SELECT p, prefix FROM x WHERE i = k
 $$;
 
--- oracle_keys(s, k, b): the keys (k-mer, j) with j <= 2^b
-CREATE FUNCTION oracle_keys(s text, k integer, b integer) RETURNS TABLE (kmer text, j bigint)
+-- oracle_keys(s, k, b): the keys (k-mer, j) with j <= 2^b, and the window
+-- (its start p) each comes from
+CREATE FUNCTION oracle_keys(s text, k integer, b integer) RETURNS TABLE (kmer text, j bigint, p integer)
 LANGUAGE sql STABLE AS $$
-    SELECT kmer, j FROM (
-        SELECT kmer, row_number() OVER (PARTITION BY kmer ORDER BY p) AS j
+    SELECT kmer, j, p FROM (
+        SELECT kmer, p, row_number() OVER (PARTITION BY kmer ORDER BY p) AS j
           FROM oracle_kmers(s, k)) o
      WHERE j <= 2 ^ b
 $$;

@@ -79,7 +79,7 @@ typedef struct RawscoreEntry
 {
 	RawscoreKey key;
 	dlist_node	node;
-	int64		score;
+	int64		scores[2];		/* plus and minus strand */
 } RawscoreEntry;
 
 static MemoryContext cache_context = NULL;
@@ -97,7 +97,7 @@ static QueryPattern *uncached_pattern = NULL;
 static Size
 PatternBytes(const QueryPattern *qp, Size textlen)
 {
-	return sizeof(QueryPattern) + qp->ndistinct * sizeof(KmerCount) + textlen + VARHDRSZ;
+	return QueryPatternBytes(qp) + textlen + VARHDRSZ;
 }
 
 static void PatternRelease(void *entry);
@@ -224,9 +224,7 @@ PatternRelease(void *entry)
 
 	pattern_bytes -= PatternBytes(pe->pattern, VARSIZE_ANY_EXHDR(pe->query));
 	pfree(pe->query);
-	if (pe->pattern->kmers)
-		pfree(pe->pattern->kmers);
-	pfree(pe->pattern);
+	QueryPatternFree(pe->pattern);
 }
 
 /* Every cache is stale: empty them all. */
@@ -281,9 +279,7 @@ CacheGetQueryPattern(text *query, int kmer_size, int occur_bitlen)
 
 	if (uncached_pattern != NULL)
 	{
-		if (uncached_pattern->kmers)
-			pfree(uncached_pattern->kmers);
-		pfree(uncached_pattern);
+		QueryPatternFree(uncached_pattern);
 		uncached_pattern = NULL;
 	}
 
@@ -313,7 +309,7 @@ CacheGetQueryPattern(text *query, int kmer_size, int occur_bitlen)
 	return qp;
 }
 
-/* The =% threshold of a query with nkeys keys of which excluded are left out. */
+/* The =% threshold of a query with nkeys units (windows) of which excluded are left out. */
 int64
 CacheGetActualMinScore(CacheDigest query, int64 nkeys, int64 excluded)
 {
@@ -335,7 +331,7 @@ CacheGetActualMinScore(CacheDigest query, int64 nkeys, int64 excluded)
 }
 
 bool
-CacheLookupRawscore(DnaKind kind, CacheDigest query, CacheDigest seq, int64 *score)
+CacheLookupRawscore(DnaKind kind, CacheDigest query, CacheDigest seq, int64 scores[2])
 {
 	RawscoreKey key;
 	RawscoreEntry *e;
@@ -346,12 +342,13 @@ CacheLookupRawscore(DnaKind kind, CacheDigest query, CacheDigest seq, int64 *sco
 	e = LruLookup(&rawscore_cache[kind == DNA_KIND_2 ? 0 : 1], &key);
 	if (e == NULL)
 		return false;
-	*score = e->score;
+	scores[0] = e->scores[0];
+	scores[1] = e->scores[1];
 	return true;
 }
 
 void
-CacheStoreRawscore(DnaKind kind, CacheDigest query, CacheDigest seq, int64 score)
+CacheStoreRawscore(DnaKind kind, CacheDigest query, CacheDigest seq, const int64 scores[2])
 {
 	LruCache   *c = &rawscore_cache[kind == DNA_KIND_2 ? 0 : 1];
 	RawscoreKey key;
@@ -363,13 +360,10 @@ CacheStoreRawscore(DnaKind kind, CacheDigest query, CacheDigest seq, int64 score
 	key.seq = seq;
 	LruEnsure(c);
 	e = hash_search(c->htab, &key, HASH_FIND, &found);
-	if (e != NULL)
-	{
-		e->score = score;
-		return;
-	}
-	e = LruInsert(c, &key, kmersearch_rawscore_cache_max_entries);
-	e->score = score;
+	if (e == NULL)
+		e = LruInsert(c, &key, kmersearch_rawscore_cache_max_entries);
+	e->scores[0] = scores[0];
+	e->scores[1] = scores[1];
 }
 
 /* SQL: statistics and freeing */

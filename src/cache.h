@@ -29,7 +29,7 @@ extern uint64 CacheGeneration(void);
 
 extern const QueryPattern *CacheGetQueryPattern(text *query, int kmer_size, int occur_bitlen);
 extern int64 CacheGetActualMinScore(CacheDigest query, int64 nkeys, int64 excluded);
-extern bool CacheLookupRawscore(DnaKind kind, CacheDigest query, CacheDigest seq, int64 *score);
-extern void CacheStoreRawscore(DnaKind kind, CacheDigest query, CacheDigest seq, int64 score);
+extern bool CacheLookupRawscore(DnaKind kind, CacheDigest query, CacheDigest seq, int64 scores[2]);
+extern void CacheStoreRawscore(DnaKind kind, CacheDigest query, CacheDigest seq, const int64 scores[2]);
 
 #endif							/* KMERSEARCH_CACHE_H */

@@ -147,7 +147,7 @@ DnaToCString(const struct varlena *v, DnaKind kind)
 	return out;
 }
 
-static text *
+text *
 DnaToText(const struct varlena *v, DnaKind kind)
 {
 	size_t		len = DnaLength(v, kind);
@@ -322,6 +322,38 @@ Dna4ToDna2(const struct varlena *v)
 }
 
 /*
+ * The reverse complement.  In both codes complementing is a bit reversal
+ * within a base: dna2's A=00 T=11 C=01 G=10 by inverting both bits, dna4's
+ * one bit a base (A=1 C=2 G=4 T=8) by reversing the four, which also maps
+ * each IUPAC code to its complement (R=AG to Y=CT, K=GT to M=AC, B=CGT to
+ * V=ACG, D=AGT to H=ACT; S, W and N to themselves).
+ */
+struct varlena *
+DnaRevcomp(const struct varlena *v, DnaKind kind)
+{
+	static const uint8 rev4[16] = {0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15};
+	size_t		len = DnaLength(v, kind);
+	struct varlena *r = DnaAlloc(len, kind);
+	const uint8 *in = DnaData(v);
+	uint8	   *out = (uint8 *) VARDATA(r) + 1;
+	size_t		i;
+
+	memset(out, 0, DNA_BYTES(kind, len));
+	for (i = 0; i < len; i++)
+	{
+		size_t		j = len - 1 - i;	/* the base that lands at i */
+
+		if ((i & (DNA_CHUNK_BASES - 1)) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (kind == DNA_KIND_2)
+			out[i >> 2] |= (uint8) ((3 - ((in[j >> 2] >> (6 - 2 * (j & 3))) & 3)) << (6 - 2 * (i & 3)));
+		else
+			out[i >> 1] |= (uint8) (rev4[(in[j >> 1] >> ((j & 1) ? 0 : 4)) & 0x0F] << ((i & 1) ? 0 : 4));
+	}
+	return r;
+}
+
+/*
  * SQL-callable functions.  DNA_FUNCTIONS(dna2, DNA_KIND_2) defines
  * dna2_in, dna2_out, dna2_recv, dna2_send, the comparison functions,
  * the hash functions, the text casts and the length functions.
@@ -412,6 +444,11 @@ Datum T##_bit_length(PG_FUNCTION_ARGS) \
 { \
 	PG_RETURN_INT64((int64) DnaDatumLength(PG_GETARG_DATUM(0), KIND) * DNA_BITS_PER_BASE(KIND)); \
 } \
+PG_FUNCTION_INFO_V1(T##_revcomp); \
+Datum T##_revcomp(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_POINTER(DnaRevcomp(PG_GETARG_VARLENA_PP(0), KIND)); \
+} \
 PG_FUNCTION_INFO_V1(T##_nuc_length); \
 Datum T##_nuc_length(PG_FUNCTION_ARGS) \
 { \
@@ -436,4 +473,20 @@ Datum
 dna4_to_dna2(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_POINTER(Dna4ToDna2(PG_GETARG_VARLENA_PP(0)));
+}
+
+/*
+ * The reverse complement of a text in the dna4 alphabet (either case, U read
+ * as T), in upper case.
+ */
+PG_FUNCTION_INFO_V1(kmersearch_revcomp_text);
+
+Datum
+kmersearch_revcomp_text(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+
+	PG_RETURN_TEXT_P(DnaToText(DnaRevcomp(DnaFromText(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), DNA_KIND_4),
+										  DNA_KIND_4),
+							   DNA_KIND_4));
 }

@@ -64,5 +64,7 @@ DnaLength(const struct varlena *v, DnaKind kind)
 
 extern const char *DnaTypeName(DnaKind kind);
 extern struct varlena *DnaFromText(const char *s, size_t len, DnaKind kind);
+extern struct varlena *DnaRevcomp(const struct varlena *v, DnaKind kind);
+extern text *DnaToText(const struct varlena *v, DnaKind kind);
 
 #endif							/* KMERSEARCH_DNA_H */

@@ -49,13 +49,20 @@
 #include "kmersearch.h"
 #include "score.h"
 
-/* what extractQuery leaves for consistent and triConsistent */
+/*
+ * What extractQuery leaves for consistent and triConsistent.  Entries are
+ * ordered: the plus strand's only, those of both strands, the minus
+ * strand's only; so each strand's are a range.  Hashed keys may coincide:
+ * an entry then stands for several query keys of a strand (mult).
+ */
 typedef struct GinQueryExtra
 {
-	int64		threshold;
+	int64		threshold[2];	/* per strand; the minus strand's INT64_MAX when not searched */
 	bool		lossy;
 	int32		nentries;
-	int32		mult[FLEXIBLE_ARRAY_MEMBER];	/* query keys an entry stands for */
+	int32		plus_end;		/* the plus strand's: [0, plus_end) */
+	int32		minus_start;	/* the minus strand's: [minus_start, nentries) */
+	int32	   *mult[2];		/* lossy keys: query keys an entry stands for, per strand */
 } GinQueryExtra;
 
 /*
@@ -237,6 +244,28 @@ CompareInt64Datum(const void *a, const void *b)
 	return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/* Sort keys and fold equal ones into one with a multiplicity; returns how many remain. */
+static int32
+GinFoldKeys(Datum *keys, int32 n, int32 *mult)
+{
+	int32		i,
+				m = 0;
+
+	if (n > 0)
+		qsort(keys, n, sizeof(Datum), CompareInt64Datum);
+	for (i = 0; i < n; i++)
+	{
+		if (m > 0 && DatumGetInt64(keys[m - 1]) == DatumGetInt64(keys[i]))
+		{
+			mult[m - 1]++;
+			continue;
+		}
+		keys[m] = keys[i];
+		mult[m++] = 1;
+	}
+	return m;
+}
+
 /*
  * extractQuery(query text, internal nkeys, int2 strategy, internal pmatch,
  * internal extra_data, internal nullFlags, internal searchMode)
@@ -251,14 +280,24 @@ kmersearch_gin_extract_query(PG_FUNCTION_ARGS)
 	int32	   *searchMode = (int32 *) PG_GETARG_POINTER(6);
 	int			k,
 				b;
-	const QueryPattern *qp;
+	bool		both = kmersearch_strand == KMER_STRAND_BOTH;
+	int			nstrands = both ? 2 : 1;
+	text	   *strand_query[2];
+	Datum	   *skeys[2] = {NULL, NULL};
+	int32		snkeys[2] = {0, 0},
+			   *smult[2] = {NULL, NULL};
+	int64		nunits[2] = {0, 0},
+				excluded[2] = {0, 0},
+				threshold[2] = {0, 0};
 	Datum	   *keys;
-	int32		nkeys,
-				n,
-				i;
+	int32		n,
+				i,
+				p,
+				m,
+				only[2],
+				common;
 	GinQueryExtra *extra;
-	CacheDigest digest;
-	int64		threshold;
+	int			s;
 	const char *source = GinSettings(fcinfo, &k, &b);
 	const HighfreqSet *excl = NULL;
 
@@ -291,35 +330,75 @@ kmersearch_gin_extract_query(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(NULL);
 	}
 
-	qp = CacheGetQueryPattern(query, k, b);
-	digest = CacheDigestBytes(VARDATA_ANY(query), VARSIZE_ANY_EXHDR(query));
-	keys = GinKeysOf(qp->kmers, qp->ndistinct, k, b, excl, &nkeys);
-	threshold = CacheGetActualMinScore(digest, qp->nkeys, qp->nkeys - nkeys);
-
-	/* hashed keys may coincide: keep one entry each, with a multiplicity */
-	extra = palloc(offsetof(GinQueryExtra, mult) +
-				   KmersearchArrayBytes(Max(nkeys, 1), sizeof(int32),
-										MaxAllocSize - offsetof(GinQueryExtra, mult), "query keys"));
-	extra->threshold = threshold;
-	extra->lossy = !GIN_KEYS_EXACT(k, b);
-	n = 0;
-	if (nkeys > 0)
+	/* each strand's keys, sorted and folded, and its threshold */
+	strand_query[0] = query;
+	strand_query[1] = both ? QueryRevcomp(query) : NULL;
+	for (s = 0; s < nstrands; s++)
 	{
-		if (extra->lossy)
-			qsort(keys, nkeys, sizeof(Datum), CompareInt64Datum);
-		for (i = 0; i < nkeys; i++)
+		const QueryPattern *qp = CacheGetQueryPattern(strand_query[s], k, b);
+		CacheDigest digest = CacheDigestBytes(VARDATA_ANY(strand_query[s]),
+											  VARSIZE_ANY_EXHDR(strand_query[s]));
+
+		skeys[s] = GinKeysOf(qp->kmers, qp->ndistinct, k, b, excl, &snkeys[s]);
+		QueryPatternUnits(qp, excl, &nunits[s], &excluded[s]);
+		if (s == nstrands - 1 && nunits[0] - excluded[0] <= 0)
+			QueryNoKmersNotice(query, qp, nunits[s], excluded[s]);
+		smult[s] = palloc(KmersearchArrayBytes(Max(snkeys[s], 1), sizeof(int32), MaxAllocSize, "query keys"));
+		snkeys[s] = GinFoldKeys(skeys[s], snkeys[s], smult[s]);
+		threshold[s] = CacheGetActualMinScore(digest, nunits[s], excluded[s]);
+	}
+
+	/* merge: the plus strand's only, both, the minus strand's only */
+	n = snkeys[0] + snkeys[1];
+	extra = palloc0(sizeof(GinQueryExtra));
+	extra->threshold[0] = threshold[0];
+	extra->threshold[1] = both ? threshold[1] : PG_INT64_MAX;
+	extra->lossy = !GIN_KEYS_EXACT(k, b);
+	keys = palloc(KmersearchArrayBytes(Max(n, 1), sizeof(Datum), MaxAllocSize, "query keys"));
+	extra->mult[0] = palloc0(KmersearchArrayBytes(Max(n, 1), sizeof(int32), MaxAllocSize, "query keys"));
+	extra->mult[1] = palloc0(KmersearchArrayBytes(Max(n, 1), sizeof(int32), MaxAllocSize, "query keys"));
+	for (only[0] = only[1] = common = 0, p = m = 0; p < snkeys[0] || m < snkeys[1];)
+	{
+		int64		x = p < snkeys[0] ? DatumGetInt64(skeys[0][p]) : 0;
+		int64		y = m < snkeys[1] ? DatumGetInt64(skeys[1][m]) : 0;
+
+		if (m >= snkeys[1] || (p < snkeys[0] && x < y))
+			p++, only[0]++;
+		else if (p >= snkeys[0] || y < x)
+			m++, only[1]++;
+		else
+			p++, m++, common++;
+	}
+	n = only[0] + common + only[1];
+	{
+		int32		at[3] = {0, only[0], only[0] + common};	/* next slot of each group */
+
+		for (p = m = 0; p < snkeys[0] || m < snkeys[1];)
 		{
-			if (extra->lossy && n > 0 && DatumGetInt64(keys[n - 1]) == DatumGetInt64(keys[i]))
+			int64		x = p < snkeys[0] ? DatumGetInt64(skeys[0][p]) : 0;
+			int64		y = m < snkeys[1] ? DatumGetInt64(skeys[1][m]) : 0;
+
+			if (m >= snkeys[1] || (p < snkeys[0] && x < y))
 			{
-				extra->mult[n - 1]++;
-				continue;
+				keys[at[0]] = skeys[0][p];
+				extra->mult[0][at[0]++] = smult[0][p++];
 			}
-			keys[n] = keys[i];
-			extra->mult[n] = 1;
-			n++;
+			else if (p >= snkeys[0] || y < x)
+			{
+				keys[at[2]] = skeys[1][m];
+				extra->mult[1][at[2]++] = smult[1][m++];
+			}
+			else
+			{
+				keys[at[1]] = skeys[0][p];
+				extra->mult[0][at[1]] = smult[0][p++];
+				extra->mult[1][at[1]++] = smult[1][m++];
+			}
 		}
 	}
 	extra->nentries = n;
+	extra->plus_end = only[0] + common;
+	extra->minus_start = only[0];
 
 	*nentries = n;
 	*searchMode = GIN_SEARCH_MODE_DEFAULT;
@@ -365,8 +444,45 @@ CountCheckBytes(const char *check, int32 n, int64 *ones, int64 *twos)
 }
 
 /*
+ * The query keys of each strand a row has (check: bool, or GinTernaryValue
+ * with GIN_TRUE 1 and GIN_MAYBE 2): in have[s] those of bit 0 (true), in
+ * maybe[s] those of bit 1.
+ */
+static inline void
+GinCountStrands(const GinQueryExtra *extra, const char *check, int64 have[2], int64 maybe[2])
+{
+	int32		i;
+
+	if (!extra->lossy)
+	{
+		CountCheckBytes(check, extra->plus_end, &have[0], &maybe[0]);
+		if (extra->threshold[1] == PG_INT64_MAX)
+			have[1] = maybe[1] = 0;
+		else
+			CountCheckBytes(check + extra->minus_start, extra->nentries - extra->minus_start,
+							&have[1], &maybe[1]);
+		return;
+	}
+	have[0] = have[1] = maybe[0] = maybe[1] = 0;
+	for (i = 0; i < extra->nentries; i++)
+	{
+		if (check[i] & 1)
+		{
+			have[0] += extra->mult[0][i];
+			have[1] += extra->mult[1][i];
+		}
+		if (check[i] & 2)
+		{
+			maybe[0] += extra->mult[0][i];
+			maybe[1] += extra->mult[1][i];
+		}
+	}
+}
+
+/*
  * consistent(internal check, int2 strategy, text query, int4 nkeys,
- * internal extra_data, internal recheck, internal queryKeys, internal nullFlags)
+ * internal extra_data, internal recheck, internal queryKeys, internal nullFlags):
+ * whether either strand's matched keys reach its threshold.
  */
 PG_FUNCTION_INFO_V1(kmersearch_gin_consistent);
 Datum
@@ -377,8 +493,8 @@ kmersearch_gin_consistent(PG_FUNCTION_ARGS)
 	Pointer    *extra_data = (Pointer *) PG_GETARG_POINTER(4);
 	bool	   *recheck = (bool *) PG_GETARG_POINTER(5);
 	GinQueryExtra *extra;
-	int64		matched = 0;
-	int32		i;
+	int64		have[2],
+				unused[2];
 
 	/* no keys: an index with other settings, read in full (extractQuery) */
 	if (nkeys == 0)
@@ -387,27 +503,17 @@ kmersearch_gin_consistent(PG_FUNCTION_ARGS)
 		PG_RETURN_BOOL(true);
 	}
 	extra = (GinQueryExtra *) extra_data[0];
-	if (!extra->lossy)
-	{
-		int64		unused;
-
-		CountCheckBytes((const char *) check, nkeys, &matched, &unused);
-	}
-	else
-	{
-		for (i = 0; i < nkeys; i++)
-			if (check[i])
-				matched += extra->mult[i];
-	}
+	StaticAssertStmt(sizeof(bool) == 1, "bool is a byte");
+	GinCountStrands(extra, (const char *) check, have, unused);
 	*recheck = extra->lossy;
-	PG_RETURN_BOOL(matched >= extra->threshold);
+	PG_RETURN_BOOL(have[0] >= extra->threshold[0] || have[1] >= extra->threshold[1]);
 }
 
 /*
  * triConsistent(internal check, int2 strategy, text query, int4 nkeys,
  * internal extra_data, internal queryKeys, internal nullFlags): false as soon
- * as the keys that may still match cannot reach the threshold, which lets
- * GIN skip rows without reading all their keys.
+ * as the keys that may still match cannot reach the threshold on either
+ * strand, which lets GIN skip rows without reading all their keys.
  */
 PG_FUNCTION_INFO_V1(kmersearch_gin_tri_consistent);
 Datum
@@ -417,29 +523,18 @@ kmersearch_gin_tri_consistent(PG_FUNCTION_ARGS)
 	int32		nkeys = PG_GETARG_INT32(3);
 	Pointer    *extra_data = (Pointer *) PG_GETARG_POINTER(4);
 	GinQueryExtra *extra;
-	int64		ntrue = 0,
-				nmaybe = 0;
-	int32		i;
+	int64		ntrue[2],
+				nmaybe[2];
 
 	if (nkeys == 0)
 		PG_RETURN_GIN_TERNARY_VALUE(GIN_MAYBE);
 	extra = (GinQueryExtra *) extra_data[0];
-	StaticAssertStmt(GIN_TRUE == 1 && GIN_MAYBE == 2, "GinTernaryValue bits");
-	if (!extra->lossy)
-		CountCheckBytes((const char *) check, nkeys, &ntrue, &nmaybe);
-	else
-	{
-		for (i = 0; i < nkeys; i++)
-		{
-			if (check[i] == GIN_TRUE)
-				ntrue += extra->mult[i];
-			else if (check[i] == GIN_MAYBE)
-				nmaybe += extra->mult[i];
-		}
-	}
-	if (ntrue + nmaybe < extra->threshold)
+	StaticAssertStmt(GIN_TRUE == 1 && GIN_MAYBE == 2 && sizeof(GinTernaryValue) == 1,
+					 "GinTernaryValue bits");
+	GinCountStrands(extra, (const char *) check, ntrue, nmaybe);
+	if (ntrue[0] + nmaybe[0] < extra->threshold[0] && ntrue[1] + nmaybe[1] < extra->threshold[1])
 		PG_RETURN_GIN_TERNARY_VALUE(GIN_FALSE);
-	if (ntrue >= extra->threshold && !extra->lossy)
+	if (!extra->lossy && (ntrue[0] >= extra->threshold[0] || ntrue[1] >= extra->threshold[1]))
 		PG_RETURN_GIN_TERNARY_VALUE(GIN_TRUE);
 	PG_RETURN_GIN_TERNARY_VALUE(GIN_MAYBE);
 }

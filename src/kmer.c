@@ -26,6 +26,7 @@ const int8	KmerDna4Code[16] = {-1, 0, 1, -1, 2, -1, -1, -1, 3, -1, -1, -1, -1, -
 typedef struct KmerBuffer
 {
 	uint64	   *items;
+	size_t	   *ends;			/* each k-mer's window (KmerCollectWindows), or NULL */
 	size_t		n;
 	size_t		cap;
 } KmerBuffer;
@@ -47,11 +48,14 @@ KmerBufferGrow(KmerBuffer *buf)
 		cap = (uint64) buf->cap + 1;	/* over the limit: an error below */
 	buf->items = repalloc_huge(buf->items,
 							   KmersearchArrayBytes(cap, sizeof(uint64), MaxAllocHugeSize, "k-mers"));
+	if (buf->ends != NULL)
+		buf->ends = repalloc_huge(buf->ends,
+								  KmersearchArrayBytes(cap, sizeof(size_t), MaxAllocHugeSize, "k-mers"));
 	buf->cap = (size_t) cap;
 }
 
 static inline void
-KmerBufferAdd(uint64 kmer, void *arg)
+KmerBufferAdd(uint64 kmer, size_t end, void *arg)
 {
 	KmerBuffer *buf = (KmerBuffer *) arg;
 
@@ -60,16 +64,31 @@ KmerBufferAdd(uint64 kmer, void *arg)
 	buf->items[buf->n++] = kmer;
 }
 
+static inline void
+KmerBufferAddWithEnd(uint64 kmer, size_t end, void *arg)
+{
+	KmerBuffer *buf = (KmerBuffer *) arg;
+
+	if (unlikely(buf->n == buf->cap))
+		KmerBufferGrow(buf);
+	buf->ends[buf->n] = end;
+	buf->items[buf->n++] = kmer;
+}
+
 /*
  * Every k-mer of a sequence, in window order, expansions included, in a
- * palloc'd array of *nkmers entries (NULL when there are none).
+ * palloc'd array of *nkmers entries (NULL when there are none); with ends,
+ * also each one's window (KmerSink's end) in *ends.
  */
-uint64 *
-KmerCollect(const uint8 *data, size_t nbases, DnaKind kind, int k, size_t *nkmers)
+static uint64 *
+KmerCollectInternal(const uint8 *data, size_t nbases, DnaKind kind, int k, size_t *nkmers,
+					size_t **ends)
 {
 	KmerBuffer	buf;
 
 	*nkmers = 0;
+	if (ends != NULL)
+		*ends = NULL;
 	if (nbases < (size_t) k)
 		return NULL;
 
@@ -82,9 +101,32 @@ KmerCollect(const uint8 *data, size_t nbases, DnaKind kind, int k, size_t *nkmer
 	buf.n = 0;
 	buf.cap = Min(nbases - k + 1, KMER_BUFFER_MAX);
 	buf.items = MemoryContextAllocHuge(CurrentMemoryContext, buf.cap * sizeof(uint64));
-	KmerForEach(data, nbases, kind, k, KmerBufferAdd, &buf);
+	buf.ends = NULL;
+	if (ends != NULL)
+	{
+		buf.ends = MemoryContextAllocHuge(CurrentMemoryContext,
+										  KmersearchArrayBytes(buf.cap, sizeof(size_t),
+															   MaxAllocHugeSize, "k-mers"));
+		KmerForEach(data, nbases, kind, k, KmerBufferAddWithEnd, &buf);
+		*ends = buf.ends;
+	}
+	else
+		KmerForEach(data, nbases, kind, k, KmerBufferAdd, &buf);
 	*nkmers = buf.n;
 	return buf.items;
+}
+
+uint64 *
+KmerCollect(const uint8 *data, size_t nbases, DnaKind kind, int k, size_t *nkmers)
+{
+	return KmerCollectInternal(data, nbases, kind, k, nkmers, NULL);
+}
+
+uint64 *
+KmerCollectWindows(const uint8 *data, size_t nbases, DnaKind kind, int k, size_t *nkmers,
+				   size_t **ends)
+{
+	return KmerCollectInternal(data, nbases, kind, k, nkmers, ends);
 }
 
 /*

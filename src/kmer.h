@@ -39,18 +39,24 @@ typedef struct KmerCount
 	uint32		count;
 } KmerCount;
 
-/* Callback for each k-mer, in window order, expansions included. */
-typedef void (*KmerSink) (uint64 kmer, void *arg);
+/*
+ * Callback for each k-mer, in window order, expansions included; end is the
+ * position (0-based) of the window's last base, the same for all the
+ * expansions of a window.
+ */
+typedef void (*KmerSink) (uint64 kmer, size_t end, void *arg);
 
 extern uint64 *KmerCollect(const uint8 *data, size_t nbases, DnaKind kind, int k,
 						   size_t *nkmers);
+extern uint64 *KmerCollectWindows(const uint8 *data, size_t nbases, DnaKind kind, int k,
+								  size_t *nkmers, size_t **ends);
 extern KmerCount *KmerCountDistinct(uint64 *kmers, size_t n, size_t *ndistinct);
 
 /* nibble of a single base to its 2-bit code; -1 for degenerate codes */
 extern const int8 KmerDna4Code[16];
 
 /*
- * KmerForEach: call sink(kmer, arg) for every k-mer of a packed sequence, in
+ * KmerForEach: call sink(kmer, end, arg) for every k-mer of a packed sequence, in
  * window order, expansions included.  Always inlined, so that a constant
  * sink is inlined into the caller's loop.
  */
@@ -73,7 +79,7 @@ KmerForEach(const uint8 *data, size_t nbases, DnaKind kind, int k,
 				CHECK_FOR_INTERRUPTS();
 			x = ((x << 2) | ((data[i >> 2] >> (6 - 2 * (i & 3))) & 3)) & mask;
 			if (i + 1 >= (size_t) k)
-				sink(x, arg);
+				sink(x, i, arg);
 		}
 		return;
 	}
@@ -115,7 +121,7 @@ KmerForEach(const uint8 *data, size_t nbases, DnaKind kind, int k,
 			if (i + 1 < (size_t) k)
 				continue;
 			if (ndeg == 0)
-				sink(x, arg);
+				sink(x, i, arg);
 			else if (ndeg <= 3)
 			{
 				int			nopt[3];
@@ -146,7 +152,7 @@ KmerForEach(const uint8 *data, size_t nbases, DnaKind kind, int k,
 
 					for (t = 0; t < ndeg; t++)
 						v |= (uint64) opt[t][idx[t]] << shift[t];
-					sink(v, arg);
+					sink(v, i, arg);
 					for (t = ndeg - 1; t >= 0; t--)
 					{
 						if (++idx[t] < nopt[t])

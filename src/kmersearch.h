@@ -41,6 +41,7 @@ extern PGDLLIMPORT bool kmersearch_force_use_parallel_highfreq_kmer_cache;
 extern PGDLLIMPORT int kmersearch_highfreq_kmer_cache_load_batch_size;
 extern PGDLLIMPORT int kmersearch_highfreq_analysis_batch_size;
 extern PGDLLIMPORT int kmersearch_force_simd_capability;
+extern PGDLLIMPORT int kmersearch_strand;	/* a KmerStrand (score.h) */
 
 /* module.c: empty the caches and re-plan the cached plans with =% */
 extern void KmersearchSettingsChanged(void);

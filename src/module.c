@@ -20,6 +20,7 @@
 #include "index_meta.h"
 #include "kmersearch.h"
 #include "scan_hint.h"
+#include "score.h"
 
 PG_MODULE_MAGIC;
 
@@ -95,6 +96,13 @@ ASSIGN_ON_CHANGE(AssignForceParallelCache, bool, kmersearch_force_use_parallel_h
 /* thresholds: cached minimum scores are stale */
 ASSIGN_ON_CHANGE(AssignMinScore, int, kmersearch_min_score, CacheInvalidateAll)
 ASSIGN_ON_CHANGE(AssignMinSharedRate, double, kmersearch_min_shared_ngram_key_rate, CacheInvalidateAll)
+
+/* kmersearch.strand */
+static const struct config_enum_entry strand_options[] = {
+	{"plus", KMER_STRAND_PLUS, false},
+	{"both", KMER_STRAND_BOTH, false},
+	{NULL, 0, false}
+};
 
 /*
  * Detect the CPU once, then define the settings.  Nothing here needs
@@ -187,6 +195,13 @@ _PG_init(void)
 							KMERSEARCH_FORCE_SIMD_MIN,
 							KMERSEARCH_FORCE_SIMD_MAX,
 							PGC_USERSET, 0, NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("kmersearch.strand",
+							 "Strands of the query =% and the score functions look at.",
+							 "plus: the query as given; both: also its reverse complement, a row "
+							 "matching when either strand reaches the threshold.",
+							 &kmersearch_strand, KMER_STRAND_PLUS, strand_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 
 	HighfreqDefineSettings();
 	MarkGUCPrefixReserved("kmersearch");

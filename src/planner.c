@@ -110,9 +110,10 @@ kmersearch_match_sel(PG_FUNCTION_ARGS)
 		{
 			const QueryPattern *qp = CacheGetQueryPattern(query, kmersearch_kmer_size,
 														  kmersearch_occur_bitlen);
-			int64		t = ScoreThreshold(qp->nkeys, 0);
+			int64		t = ScoreThreshold(qp->nunits, 0);
+			double		strands = kmersearch_strand == KMER_STRAND_BOTH ? 2.0 : 1.0;
 
-			sel = Min(DEFAULT_MATCHING_SEL, 1.0 / (1.0 + (double) t));
+			sel = Min(DEFAULT_MATCHING_SEL, strands / (1.0 + (double) t));
 		}
 	}
 	if (vardata.rel != NULL && vardata.rel->tuples > 0)

@@ -25,11 +25,11 @@
 #include "kmersearch.h"
 #include "score.h"
 
-/* the scorer's table: a query k-mer, its capped count, and this sequence's count */
+/* the scorer's table: a query k-mer, its capped count on each strand, and this sequence's count */
 typedef struct ScoreEntry
 {
 	uint64		kmer;
-	uint32		qcount;
+	uint32		qcount[2];
 	uint32		scount;
 	char		status;
 } ScoreEntry;
@@ -47,30 +47,65 @@ typedef struct ScoreEntry
 
 struct Scorer
 {
+	MemoryContext cxt;
 	scoretab_hash *table;
 	ScoreEntry **touched;		/* entries counted for the current sequence */
 	size_t		ntouched;
+	size_t		nentries;		/* entries in the table: touched has room for them */
 	int			kmer_size;
 };
+
+/* a query k-mer in window order: its place there, for its occurrence number */
+typedef struct QueryKmer
+{
+	uint64		kmer;
+	size_t		idx;
+} QueryKmer;
+
+#define ST_SORT sort_query_kmers
+#define ST_CHECK_FOR_INTERRUPTS
+#define ST_ELEMENT_TYPE QueryKmer
+#define ST_COMPARE(a, b) ((a)->kmer != (b)->kmer ? ((a)->kmer < (b)->kmer ? -1 : 1) : \
+						  (a)->idx < (b)->idx ? -1 : (a)->idx > (b)->idx ? 1 : 0)
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
 /*
  * Parse a query (dna4 alphabet, either case) and count its k-mers.  The work
  * is done in the current context; only the result is put in mcxt, so an
  * error leaves nothing there.
+ *
+ * The j-th occurrence of a k-mer, in window order, gives a key when j <=
+ * 2^occur_bitlen; a window counts toward nunits when it gives a key, once
+ * however many of its expansions do.
  */
 QueryPattern *
 QueryPatternBuild(text *query, int kmer_size, int occur_bitlen, MemoryContext mcxt)
 {
 	size_t		len = VARSIZE_ANY_EXHDR(query);
+	uint32		cap = (uint32) 1 << occur_bitlen;
 	struct varlena *packed;
 	uint64	   *kmers;
+	size_t	   *ends;
 	size_t		nkmers,
-				ndistinct,
-				i;
+				ndistinct = 0,
+				ndegkeys = 0,
+				i,
+				j;
+	QueryKmer  *order;
+	bool	   *keyed;
 	KmerCount  *counts;
+	uint32	   *degstart;
+	uint64	   *degkmers;
+	uint32		ndegwin = 0;
 	QueryPattern *qp;
-	int64		nkeys = 0;
+	int64		nkeys = 0,
+				nunits = 0;
 
+	/* an invalid letter is named wherever it is, before the length is judged */
+	packed = DnaFromText(VARDATA_ANY(query), len, DNA_KIND_4);
 	if (len < (size_t) kmer_size)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -78,61 +113,271 @@ QueryPatternBuild(text *query, int kmer_size, int occur_bitlen, MemoryContext mc
 				 errdetail("The query has %zu bases; kmersearch.kmer_size is %d.", len, kmer_size),
 				 errhint("Use a query of at least %d bases, or SET kmersearch.kmer_size to a smaller value.",
 						 kmer_size)));
-	packed = DnaFromText(VARDATA_ANY(query), len, DNA_KIND_4);
-	kmers = KmerCollect(DnaData(packed), len, DNA_KIND_4, kmer_size, &nkmers);
-	counts = KmerCountDistinct(kmers, nkmers, &ndistinct);
-	if (kmers != NULL)
-		pfree(kmers);
-	for (i = 0; i < ndistinct; i++)
-	{
-		counts[i].count = KmerKeysFor(counts[i].count, occur_bitlen);
-		nkeys += counts[i].count;
-	}
+	kmers = KmerCollectWindows(DnaData(packed), len, DNA_KIND_4, kmer_size, &nkmers, &ends);
 
-	qp = MemoryContextAlloc(mcxt, sizeof(QueryPattern));
+	/* occurrence numbers: sort by (k-mer, place) */
+	order = MemoryContextAllocHuge(CurrentMemoryContext,
+								   KmersearchArrayBytes(Max(nkmers, 1), sizeof(QueryKmer),
+														MaxAllocHugeSize, "k-mers"));
+	keyed = MemoryContextAllocHuge(CurrentMemoryContext, Max(nkmers, 1));
+	for (i = 0; i < nkmers; i++)
+	{
+		order[i].kmer = kmers[i];
+		order[i].idx = i;
+	}
+	sort_query_kmers(order, nkmers);
+	counts = MemoryContextAllocHuge(CurrentMemoryContext,
+									KmersearchArrayBytes(Max(nkmers, 1), sizeof(KmerCount),
+														 MaxAllocHugeSize, "distinct k-mers"));
+	for (i = 0; i < nkmers; i = j)
+	{
+		CHECK_FOR_INTERRUPTS();
+		for (j = i; j < nkmers && order[j].kmer == order[i].kmer; j++)
+			keyed[order[j].idx] = j - i < cap;
+		counts[ndistinct].kmer = order[i].kmer;
+		counts[ndistinct].count = KmerKeysFor((uint32) Min(j - i, (size_t) PG_UINT32_MAX), occur_bitlen);
+		nkeys += counts[ndistinct].count;
+		ndistinct++;
+	}
+	pfree(order);
+
+	/* windows: one k-mer is a plain window, more are a degenerate one's expansions */
+	degstart = MemoryContextAllocHuge(CurrentMemoryContext,
+									  KmersearchArrayBytes((uint64) nkmers + 1, sizeof(uint32),
+														   MaxAllocHugeSize, "k-mers"));
+	degkmers = MemoryContextAllocHuge(CurrentMemoryContext,
+									  KmersearchArrayBytes(Max(nkmers, 1), sizeof(uint64),
+														   MaxAllocHugeSize, "k-mers"));
+	degstart[0] = 0;
+	for (i = 0; i < nkmers; i = j)
+	{
+		bool		any = false;
+
+		for (j = i; j < nkmers && ends[j] == ends[i]; j++)
+			any |= keyed[j];
+		if (!any)
+			continue;
+		nunits++;
+		if (j - i == 1)
+			continue;
+		for (; i < j; i++)
+			if (keyed[i])
+				degkmers[ndegkeys++] = kmers[i];
+		if (ndegkeys > PG_UINT32_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("query has too many k-mers (%zu)", nkmers)));
+		degstart[++ndegwin] = (uint32) ndegkeys;
+	}
+	if (kmers != NULL)
+	{
+		pfree(kmers);
+		pfree(ends);
+	}
+	pfree(keyed);
+
+	qp = MemoryContextAllocZero(mcxt, sizeof(QueryPattern));
 	qp->kmer_size = kmer_size;
 	qp->occur_bitlen = occur_bitlen;
 	qp->nkeys = nkeys;
+	qp->nunits = nunits;
 	qp->ndistinct = ndistinct;
-	qp->kmers = NULL;
-	if (ndistinct > 0)
+	qp->ndegwin = ndegwin;
+	PG_TRY();
 	{
-		Size		bytes = KmersearchArrayBytes(ndistinct, sizeof(KmerCount), MaxAllocHugeSize,
-												 "distinct k-mers");
+		if (ndistinct > 0)
+		{
+			Size		bytes = KmersearchArrayBytes(ndistinct, sizeof(KmerCount), MaxAllocHugeSize,
+													 "distinct k-mers");
 
-		qp->kmers = MemoryContextAllocHuge(mcxt, bytes);
-		memcpy(qp->kmers, counts, bytes);
+			qp->kmers = MemoryContextAllocHuge(mcxt, bytes);
+			memcpy(qp->kmers, counts, bytes);
+		}
+		if (ndegwin > 0)
+		{
+			qp->degstart = MemoryContextAlloc(mcxt, ((Size) ndegwin + 1) * sizeof(uint32));
+			memcpy(qp->degstart, degstart, ((Size) ndegwin + 1) * sizeof(uint32));
+			qp->degkmers = MemoryContextAllocHuge(mcxt, ndegkeys * sizeof(uint64));
+			memcpy(qp->degkmers, degkmers, ndegkeys * sizeof(uint64));
+		}
 	}
+	PG_CATCH();
+	{
+		QueryPatternFree(qp);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	pfree(counts);
+	pfree(degstart);
+	pfree(degkmers);
 	return qp;
 }
 
-/* A scorer for a pattern, allocated in mcxt. */
-Scorer *
-ScorerCreate(const QueryPattern *qp, MemoryContext mcxt)
+void
+QueryPatternFree(QueryPattern *qp)
 {
-	Scorer	   *sc = MemoryContextAlloc(mcxt, sizeof(Scorer));
+	if (qp->kmers)
+		pfree(qp->kmers);
+	if (qp->degstart)
+		pfree(qp->degstart);
+	if (qp->degkmers)
+		pfree(qp->degkmers);
+	pfree(qp);
+}
+
+/* The memory a pattern holds. */
+Size
+QueryPatternBytes(const QueryPattern *qp)
+{
+	Size		b = sizeof(QueryPattern) + qp->ndistinct * sizeof(KmerCount);
+
+	if (qp->ndegwin > 0)
+		b += ((Size) qp->ndegwin + 1) * sizeof(uint32) + (Size) qp->degstart[qp->ndegwin] * sizeof(uint64);
+	return b;
+}
+
+/*
+ * n and e of the threshold: the windows of the query that give keys, and
+ * those of them whose every key is of a k-mer in set (high-frequency, left
+ * out of the search).  Without degenerate windows, the query's keys and
+ * those left out.
+ */
+void
+QueryPatternUnits(const QueryPattern *qp, const HighfreqSet *set, int64 *nunits, int64 *excluded)
+{
+	int64		e = 0;
 	size_t		i;
+	uint32		w;
 
-	sc->kmer_size = qp->kmer_size;
-	/* simplehash sizes from a uint32 and grows as needed */
-	sc->table = scoretab_create(mcxt, (uint32) Min(Max(qp->ndistinct, 16), PG_UINT32_MAX), NULL);
-	sc->touched = MemoryContextAllocHuge(mcxt,
-										 KmersearchArrayBytes(Max(qp->ndistinct, 1), sizeof(ScoreEntry *),
-															  MaxAllocHugeSize, "distinct k-mers"));
-	sc->ntouched = 0;
+	*nunits = qp->nunits;
+	*excluded = 0;
+	if (set == NULL)
+		return;
+	/* every key of a high-frequency k-mer, then those of degenerate windows the other way */
 	for (i = 0; i < qp->ndistinct; i++)
+		if (HighfreqContains(set, qp->kmers[i].kmer))
+			e += qp->kmers[i].count;
+	for (w = 0; w < qp->ndegwin; w++)
 	{
-		bool		found;
-		ScoreEntry *e = scoretab_insert(sc->table, qp->kmers[i].kmer, &found);
+		bool		all = true;
+		uint32		x;
 
-		e->qcount = qp->kmers[i].count;
-		e->scount = 0;
+		for (x = qp->degstart[w]; x < qp->degstart[w + 1]; x++)
+		{
+			if (HighfreqContains(set, qp->degkmers[x]))
+				e--;
+			else
+				all = false;
+		}
+		e += all;
 	}
+	Assert(e >= 0 && e <= qp->nunits);
+	*excluded = e;
+}
+
+/*
+ * A query that gives no k-mer to search with matches no row: =% says so
+ * rather than return nothing silently, once a statement for each query (up
+ * to NOTICED_MAX queries a statement).
+ */
+#define NOTICED_MAX 32
+
+static uint64 XactSerial(void);
+
+void
+QueryNoKmersNotice(text *query, const QueryPattern *qp, int64 nunits, int64 excluded)
+{
+	static CacheDigest noticed[NOTICED_MAX];
+	static int	nnoticed = 0;
+	static uint64 noticed_xact = 0;
+	static TimestampTz noticed_stmt = 0;
+	CacheDigest d;
+	int			i;
+
+	if (nunits - excluded > 0)
+		return;
+	if (noticed_xact != XactSerial() || noticed_stmt != GetCurrentStatementStartTimestamp())
+	{
+		nnoticed = 0;
+		noticed_xact = XactSerial();
+		noticed_stmt = GetCurrentStatementStartTimestamp();
+	}
+	d = CacheDigestBytes(VARDATA_ANY(query), VARSIZE_ANY_EXHDR(query));
+	for (i = 0; i < nnoticed; i++)
+		if (noticed[i].h1 == d.h1 && noticed[i].h2 == d.h2)
+			return;
+	if (nnoticed == NOTICED_MAX)
+		return;
+	noticed[nnoticed++] = d;
+	if (nunits == 0)
+		ereport(NOTICE,
+				(errmsg("query has no k-mers to search with, so it matches no row"),
+				 errdetail("Every window of %d bases of the query has degenerate codes standing for more than %d k-mers.",
+						   qp->kmer_size, KMER_MAX_EXPANSION),
+				 errhint("Resolve the degenerate codes (N, R, Y, ...), or SET kmersearch.kmer_size to a smaller value.")));
+	else
+		ereport(NOTICE,
+				(errmsg("query has no k-mers to search with, so it matches no row"),
+				 errdetail("All of its k-mers are high-frequency k-mers, left out of the search by kmersearch.preclude_highfreq_kmer.")));
+}
+
+/* The reverse complement of a query text (dna4 alphabet), in upper case. */
+text *
+QueryRevcomp(text *query)
+{
+	return DnaToText(DnaRevcomp(DnaFromText(VARDATA_ANY(query), VARSIZE_ANY_EXHDR(query), DNA_KIND_4),
+								DNA_KIND_4),
+					 DNA_KIND_4);
+}
+
+/* An empty scorer, allocated in mcxt; nhint: the k-mers it will likely hold. */
+Scorer *
+ScorerCreate(int kmer_size, size_t nhint, MemoryContext mcxt)
+{
+	Scorer	   *sc = MemoryContextAllocZero(mcxt, sizeof(Scorer));
+
+	sc->cxt = mcxt;
+	sc->kmer_size = kmer_size;
+	/* simplehash sizes from a uint32 and grows as needed */
+	sc->table = scoretab_create(mcxt, (uint32) Min(Max(nhint, 16), PG_UINT32_MAX), NULL);
 	return sc;
 }
 
+/*
+ * Add a pattern's k-mers as those of strand (0 plus, 1 minus), without the
+ * k-mers of excl.
+ */
+void
+ScorerAddPattern(Scorer *sc, const QueryPattern *qp, int strand, const HighfreqSet *excl)
+{
+	size_t		i;
+
+	Assert(qp->kmer_size == sc->kmer_size);
+	for (i = 0; i < qp->ndistinct; i++)
+	{
+		bool		found;
+		ScoreEntry *e;
+
+		if (excl != NULL && HighfreqContains(excl, qp->kmers[i].kmer))
+			continue;
+		e = scoretab_insert(sc->table, qp->kmers[i].kmer, &found);
+		if (!found)
+		{
+			e->qcount[0] = e->qcount[1] = 0;
+			e->scount = 0;
+			sc->nentries++;
+		}
+		e->qcount[strand] = qp->kmers[i].count;
+	}
+	if (sc->touched != NULL)
+		pfree(sc->touched);
+	sc->touched = MemoryContextAllocHuge(sc->cxt,
+										 KmersearchArrayBytes(Max(sc->nentries, 1), sizeof(ScoreEntry *),
+															  MaxAllocHugeSize, "distinct k-mers"));
+}
+
 static pg_attribute_always_inline void
-ScorerCount(uint64 kmer, void *arg)
+ScorerCount(uint64 kmer, size_t end, void *arg)
 {
 	Scorer	   *sc = (Scorer *) arg;
 	ScoreEntry *e = scoretab_lookup(sc->table, kmer);
@@ -141,11 +386,15 @@ ScorerCount(uint64 kmer, void *arg)
 		sc->touched[sc->ntouched++] = e;
 }
 
-/* |K(seq) ∩ K(query)|: the sum over shared k-mers of the smaller count. */
-int64
-ScorerScore(Scorer *sc, const struct varlena *seq, DnaKind kind)
+/*
+ * |K(seq) ∩ K(query)| for each strand: the sum over shared k-mers of the
+ * smaller count.  One pass over the sequence serves both.
+ */
+void
+ScorerScore(Scorer *sc, const struct varlena *seq, DnaKind kind, int64 scores[2])
 {
-	int64		score = 0;
+	int64		plus = 0,
+				minus = 0;
 	size_t		i;
 
 	sc->ntouched = 0;
@@ -154,10 +403,12 @@ ScorerScore(Scorer *sc, const struct varlena *seq, DnaKind kind)
 	{
 		ScoreEntry *e = sc->touched[i];
 
-		score += Min(e->scount, e->qcount);
+		plus += Min(e->scount, e->qcount[0]);
+		minus += Min(e->scount, e->qcount[1]);
 		e->scount = 0;
 	}
-	return score;
+	scores[0] = plus;
+	scores[1] = minus;
 }
 
 /*
@@ -174,36 +425,6 @@ ScoreThreshold(int64 nkeys, int64 excluded)
 	int64		by_score = (int64) kmersearch_min_score - excluded;
 
 	return Max(1, Max(by_score, by_rate));
-}
-
-/*
- * The pattern without the k-mers of a high-frequency set, in mcxt; its
- * nkeys stays the query's, *excluded says how many of them were left out.
- */
-static QueryPattern *
-QueryPatternExclude(const QueryPattern *qp, const HighfreqSet *set, MemoryContext mcxt,
-					int64 *excluded)
-{
-	QueryPattern *out = MemoryContextAlloc(mcxt, sizeof(QueryPattern));
-	size_t		i,
-				n = 0;
-
-	*out = *qp;
-	out->kmers = NULL;
-	*excluded = 0;
-	if (qp->ndistinct > 0)
-		out->kmers = MemoryContextAllocHuge(mcxt,
-											KmersearchArrayBytes(qp->ndistinct, sizeof(KmerCount),
-																 MaxAllocHugeSize, "distinct k-mers"));
-	for (i = 0; i < qp->ndistinct; i++)
-	{
-		if (HighfreqContains(set, qp->kmers[i].kmer))
-			*excluded += qp->kmers[i].count;
-		else
-			out->kmers[n++] = qp->kmers[i];
-	}
-	out->ndistinct = n;
-	return out;
 }
 
 /*
@@ -245,34 +466,36 @@ struct ScoreCallState
 	int			kmer_size;
 	int			occur_bitlen;
 	bool		exclude;		/* rawscore and =%: leave out high-frequency k-mers */
+	bool		both;			/* the reverse complement too */
 	bool		excluding;		/* and a set is left out: */
 	HighfreqId	set_id;			/* this one, */
 	uint64		xact;			/* as found in this statement */
 	TimestampTz stmt_start;
 	uint64		generation;
 	CacheDigest digest;
-	int64		threshold;
+	int64		threshold[2];	/* per strand */
 	Scorer	   *scorer;
 };
 
 /*
  * The scorer for query under the current settings, kept in fn_extra while
  * the query text and the settings stay the same (the common case: one query
- * against many rows).  Also gives the =% threshold.  With exclude, the
+ * against many rows).  Also gives the =% thresholds.  With exclude, the
  * session's high-frequency k-mers (if kmersearch.preclude_highfreq_kmer is
- * on) are left out and the threshold adjusted for them.
+ * on) are left out and the thresholds adjusted for them.  With both, the
+ * query's reverse complement is scored too, as strand 1.
  */
 static struct ScoreCallState *
-ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude)
+ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude, bool both, bool notice)
 {
 	struct ScoreCallState *st = (struct ScoreCallState *) flinfo->fn_extra;
 	size_t		len = VARSIZE_ANY_EXHDR(query);
-	const QueryPattern *qp;
 
 	if (st != NULL && st->query != NULL &&
 		st->kmer_size == kmersearch_kmer_size &&
 		st->occur_bitlen == kmersearch_occur_bitlen &&
 		st->exclude == exclude &&
+		st->both == both &&
 		st->generation == CacheGeneration() &&
 		VARSIZE_ANY_EXHDR(st->query) == len &&
 		memcmp(VARDATA_ANY(st->query), VARDATA_ANY(query), len) == 0)
@@ -299,7 +522,10 @@ ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude)
 		MemoryContext cxt;
 		MemoryContext old;
 		const HighfreqSet *set;
-		int64		excluded = 0;
+		text	   *strand_query[2];
+		int64		nunits[2] = {0, 0},
+					excluded[2] = {0, 0};
+		int			s;
 
 		if (st != NULL)
 		{
@@ -309,9 +535,6 @@ ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude)
 		cxt = AllocSetContextCreate(flinfo->fn_mcxt, "kmersearch query state", ALLOCSET_SMALL_SIZES);
 		set = exclude ? HighfreqForSearch(get_func_namespace(flinfo->fn_oid), table, attnum) : NULL;
 
-		qp = CacheGetQueryPattern(query, kmersearch_kmer_size, kmersearch_occur_bitlen);
-		if (set != NULL)
-			qp = QueryPatternExclude(qp, set, cxt, &excluded);
 		old = MemoryContextSwitchTo(cxt);
 		st = palloc(sizeof(*st));
 		st->cxt = cxt;
@@ -323,6 +546,7 @@ ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude)
 		st->kmer_size = kmersearch_kmer_size;
 		st->occur_bitlen = kmersearch_occur_bitlen;
 		st->exclude = exclude;
+		st->both = both;
 		st->excluding = set != NULL;
 		if (set != NULL)
 			st->set_id = *HighfreqSetId(set);
@@ -336,9 +560,26 @@ ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude)
 			st->digest.h1 ^= KmerHash64(((uint64) st->set_id.table_oid << 16) ^ (uint64) st->set_id.attnum);
 			st->digest.h2 ^= KmerHash64((uint64) st->set_id.analyzed_at);
 		}
-		st->scorer = ScorerCreate(qp, cxt);
+		if (both)
+			st->digest.h1 ^= UINT64CONST(0x5bd1e9955bd1e995);	/* and with the other strand's */
 		MemoryContextSwitchTo(old);
-		st->threshold = CacheGetActualMinScore(st->digest, qp->nkeys, excluded);
+
+		strand_query[0] = query;
+		strand_query[1] = both ? QueryRevcomp(query) : NULL;
+		st->scorer = ScorerCreate(kmersearch_kmer_size, 0, cxt);
+		for (s = 0; s < (both ? 2 : 1); s++)
+		{
+			/* a pattern from the cache is used before the next call into it */
+			const QueryPattern *qp = CacheGetQueryPattern(strand_query[s], kmersearch_kmer_size,
+														  kmersearch_occur_bitlen);
+
+			ScorerAddPattern(st->scorer, qp, s, set);
+			QueryPatternUnits(qp, set, &nunits[s], &excluded[s]);
+			if (notice && s == (both ? 1 : 0) && nunits[0] - excluded[0] <= 0)
+				QueryNoKmersNotice(query, qp, nunits[s], excluded[s]);
+		}
+		st->threshold[0] = CacheGetActualMinScore(st->digest, nunits[0], excluded[0]);
+		st->threshold[1] = both ? CacheGetActualMinScore(st->digest, nunits[1], excluded[1]) : PG_INT64_MAX;
 		flinfo->fn_extra = st;
 	}
 	return st;
@@ -365,36 +606,25 @@ ScoreCallSetTable(FmgrInfo *flinfo, Oid table, AttrNumber attnum)
 	flinfo->fn_extra = st;
 }
 
-Scorer *
-ScoreCallScorer(FmgrInfo *flinfo, text *query, bool exclude, int64 *threshold)
-{
-	struct ScoreCallState *st = ScoreCallGet(flinfo, query, exclude);
-
-	if (threshold)
-		*threshold = st->threshold;
-	return st->scorer;
-}
-
 /*
- * The raw score of a row, through the rawscore cache: =% stores what it
+ * The raw scores of a row on each strand (the second 0 when only the plus
+ * strand is searched), through the rawscore cache: =% stores what it
  * computes, so that ORDER BY kmersearch_rawscore(...) after =% finds it.
  */
-static int64
-RawScore(FunctionCallInfo fcinfo, DnaKind kind, int64 *threshold)
+static struct ScoreCallState *
+RawScores(FunctionCallInfo fcinfo, DnaKind kind, bool both, bool notice, int64 scores[2])
 {
 	struct varlena *seq = PG_GETARG_VARLENA_PP(0);
 	text	   *query = PG_GETARG_TEXT_PP(1);
-	struct ScoreCallState *st = ScoreCallGet(fcinfo->flinfo, query, true);
+	struct ScoreCallState *st = ScoreCallGet(fcinfo->flinfo, query, true, both, notice);
 	CacheDigest sd = CacheDigestBytes(VARDATA_ANY(seq), VARSIZE_ANY_EXHDR(seq));
-	int64		score;
 
-	if (threshold)
-		*threshold = st->threshold;
-	if (CacheLookupRawscore(kind, st->digest, sd, &score))
-		return score;
-	score = ScorerScore(st->scorer, seq, kind);
-	CacheStoreRawscore(kind, st->digest, sd, score);
-	return score;
+	if (!CacheLookupRawscore(kind, st->digest, sd, scores))
+	{
+		ScorerScore(st->scorer, seq, kind, scores);
+		CacheStoreRawscore(kind, st->digest, sd, scores);
+	}
+	return st;
 }
 
 /* The corrected score counts every k-mer; it bypasses the rawscore cache. */
@@ -403,8 +633,12 @@ CorrectedScore(FunctionCallInfo fcinfo, DnaKind kind)
 {
 	struct varlena *seq = PG_GETARG_VARLENA_PP(0);
 	text	   *query = PG_GETARG_TEXT_PP(1);
+	struct ScoreCallState *st = ScoreCallGet(fcinfo->flinfo, query, false,
+											 kmersearch_strand == KMER_STRAND_BOTH, false);
+	int64		scores[2];
 
-	return ScorerScore(ScoreCallScorer(fcinfo->flinfo, query, false, NULL), seq, kind);
+	ScorerScore(st->scorer, seq, kind, scores);
+	return Max(scores[0], scores[1]);
 }
 
 static int32
@@ -417,11 +651,18 @@ ScoreToInt32(int64 score)
 	return (int32) score;
 }
 
+/*
+ * rawscore: the better strand's; =%: either strand reaches its threshold;
+ * strand: '-' when the reverse complement shares more keys, else '+'
+ * (whatever kmersearch.strand says).
+ */
 #define SCORE_FUNCTIONS(T, KIND) \
 PG_FUNCTION_INFO_V1(kmersearch_rawscore_##T); \
 Datum kmersearch_rawscore_##T(PG_FUNCTION_ARGS) \
 { \
-	PG_RETURN_INT32(ScoreToInt32(RawScore(fcinfo, KIND, NULL))); \
+	int64		scores[2]; \
+	RawScores(fcinfo, KIND, kmersearch_strand == KMER_STRAND_BOTH, false, scores); \
+	PG_RETURN_INT32(ScoreToInt32(Max(scores[0], scores[1]))); \
 } \
 PG_FUNCTION_INFO_V1(kmersearch_correctedscore_##T); \
 Datum kmersearch_correctedscore_##T(PG_FUNCTION_ARGS) \
@@ -431,9 +672,16 @@ Datum kmersearch_correctedscore_##T(PG_FUNCTION_ARGS) \
 PG_FUNCTION_INFO_V1(kmersearch_match_##T); \
 Datum kmersearch_match_##T(PG_FUNCTION_ARGS) \
 { \
-	int64		threshold; \
-	int64		score = RawScore(fcinfo, KIND, &threshold); \
-	PG_RETURN_BOOL(score >= threshold); \
+	int64		scores[2]; \
+	struct ScoreCallState *st = RawScores(fcinfo, KIND, kmersearch_strand == KMER_STRAND_BOTH, true, scores); \
+	PG_RETURN_BOOL(scores[0] >= st->threshold[0] || scores[1] >= st->threshold[1]); \
+} \
+PG_FUNCTION_INFO_V1(kmersearch_strand_##T); \
+Datum kmersearch_strand_##T(PG_FUNCTION_ARGS) \
+{ \
+	int64		scores[2]; \
+	RawScores(fcinfo, KIND, true, false, scores); \
+	PG_RETURN_TEXT_P(cstring_to_text(scores[1] > scores[0] ? "-" : "+")); \
 } \
 extern int no_such_variable
 
@@ -445,5 +693,6 @@ bool
 ScoreFunctionExcludes(PGFunction fn)
 {
 	return fn == kmersearch_rawscore_dna2 || fn == kmersearch_rawscore_dna4 ||
-		fn == kmersearch_match_dna2 || fn == kmersearch_match_dna4;
+		fn == kmersearch_match_dna2 || fn == kmersearch_match_dna4 ||
+		fn == kmersearch_strand_dna2 || fn == kmersearch_strand_dna4;
 }

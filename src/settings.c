@@ -25,3 +25,4 @@ bool		kmersearch_force_use_parallel_highfreq_kmer_cache = false;
 int			kmersearch_highfreq_kmer_cache_load_batch_size = KMERSEARCH_BATCH_SIZE_DEFAULT;
 int			kmersearch_highfreq_analysis_batch_size = KMERSEARCH_BATCH_SIZE_DEFAULT;
 int			kmersearch_force_simd_capability = KMERSEARCH_FORCE_SIMD_DEFAULT;
+int			kmersearch_strand = 0;		/* KMER_STRAND_PLUS */

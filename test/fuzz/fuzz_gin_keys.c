@@ -165,9 +165,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (searchmode != GIN_SEARCH_MODE_DEFAULT)
 		HarnessFail("extractQuery search mode %d", searchmode);
-	/* the =% threshold, by its definition: max(1, min_score, ceil(rate * n)) */
+	/*
+	 * the =% threshold, by its definition: max(1, min_score, ceil(rate * n)),
+	 * n the windows that give keys
+	 */
 	threshold = Max(1, Max(kmersearch_min_score,
-						   (int64) ceil(kmersearch_min_shared_ngram_key_rate * nvkeys - 1e-9)));
+						   (int64) ceil(kmersearch_min_shared_ngram_key_rate *
+										HarnessReferenceUnits(s, len, dna4, k, b) - 1e-9)));
 
 	/* the query's entries: the value's keys, once each */
 	if (nvkeys > 0)

@@ -103,12 +103,44 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (qp->nkeys != refkeys)
 		HarnessFail("pattern says %lld keys, its k-mers %lld", (long long) qp->nkeys, (long long) refkeys);
 
-	/* a query shares all its keys with itself */
-	sc = ScorerCreate(qp, CurrentMemoryContext);
-	if (ScorerScore(sc, DnaFromText(s, len, DNA_KIND_4), DNA_KIND_4) != qp->nkeys)
-		HarnessFail("dna4 self-score differs from the key count");
-	if (acgt && ScorerScore(sc, DnaFromText(s, len, DNA_KIND_2), DNA_KIND_2) != qp->nkeys)
-		HarnessFail("dna2 self-score differs from the key count");
+	/* a window counts once: at most as many units as keys, as many without degenerate codes */
+	if (qp->nunits > qp->nkeys || (acgt && qp->nunits != qp->nkeys))
+		HarnessFail("%lld units for %lld keys", (long long) qp->nunits, (long long) qp->nkeys);
+
+	/*
+	 * A query shares all its keys with itself, and its reverse complement
+	 * (strand 1) with the reverse complement of itself.
+	 */
+	{
+		int64		scores[2];
+		text	   *rc = QueryRevcomp(query);
+		QueryPattern *rqp = QueryPatternBuild(rc, k, b, CurrentMemoryContext);
+		struct varlena *seq4 = DnaFromText(s, len, DNA_KIND_4);
+
+		sc = ScorerCreate(k, qp->ndistinct, CurrentMemoryContext);
+		ScorerAddPattern(sc, qp, 0, NULL);
+		ScorerAddPattern(sc, rqp, 1, NULL);
+		if (rqp->nkeys != qp->nkeys)
+			HarnessFail("reverse complement has %lld keys, the query %lld",
+						(long long) rqp->nkeys, (long long) qp->nkeys);
+		ScorerScore(sc, seq4, DNA_KIND_4, scores);
+		if (scores[0] != qp->nkeys)
+			HarnessFail("dna4 self-score differs from the key count");
+		ScorerScore(sc, DnaRevcomp(seq4, DNA_KIND_4), DNA_KIND_4, scores);
+		if (scores[1] != rqp->nkeys)
+			HarnessFail("dna4 reverse complement self-score differs from its key count");
+		if (acgt)
+		{
+			struct varlena *seq2 = DnaFromText(s, len, DNA_KIND_2);
+
+			ScorerScore(sc, seq2, DNA_KIND_2, scores);
+			if (scores[0] != qp->nkeys)
+				HarnessFail("dna2 self-score differs from the key count");
+			ScorerScore(sc, DnaRevcomp(seq2, DNA_KIND_2), DNA_KIND_2, scores);
+			if (scores[1] != rqp->nkeys)
+				HarnessFail("dna2 reverse complement self-score differs from its key count");
+		}
+	}
 
 	HarnessEnd();
 	return 0;

@@ -727,14 +727,21 @@ HighfreqForSearch(Oid extschema, Oid table, AttrNumber attnum)
 	return NULL;
 }
 
-/* ---------------------------------------------------------------------
- * Reached only from code the targets do not call
- * --------------------------------------------------------------------- */
+/* one statement in one transaction: the notice of a query without k-mers keys on them */
 void
 RegisterXactCallback(XactCallback callback, void *arg)
 {
-	UNREACHABLE("RegisterXactCallback");
 }
+
+TimestampTz
+GetCurrentStatementStartTimestamp(void)
+{
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Reached only from code the targets do not call
+ * --------------------------------------------------------------------- */
 
 const HighfreqSet *
 HighfreqCacheForSession(Oid extschema)
@@ -791,22 +798,17 @@ CacheGeneration(void)
 }
 
 bool
-CacheLookupRawscore(DnaKind kind, CacheDigest query, CacheDigest seq, int64 *score)
+CacheLookupRawscore(DnaKind kind, CacheDigest query, CacheDigest seq, int64 scores[2])
 {
 	UNREACHABLE("CacheLookupRawscore");
 }
 
 void
-CacheStoreRawscore(DnaKind kind, CacheDigest query, CacheDigest seq, int64 score)
+CacheStoreRawscore(DnaKind kind, CacheDigest query, CacheDigest seq, const int64 scores[2])
 {
 	UNREACHABLE("CacheStoreRawscore");
 }
 
-TimestampTz
-GetCurrentStatementStartTimestamp(void)
-{
-	UNREACHABLE("GetCurrentStatementStartTimestamp");
-}
 
 HeapTuple
 SearchSysCache1(int cacheId, Datum key1)
@@ -975,4 +977,67 @@ HarnessReferenceKmers(const char *text, size_t n, bool dna4, int k, size_t *ndis
 	free(all);
 	*ndistinct = nd;
 	return out;
+}
+
+/* a k-mer of the reference walk and its window */
+typedef struct RefPlace
+{
+	uint64		kmer;
+	size_t		window;
+} RefPlace;
+
+static int
+CompareRefPlace(const void *a, const void *b)
+{
+	const RefPlace *x = a,
+			   *y = b;
+
+	if (x->kmer != y->kmer)
+		return x->kmer < y->kmer ? -1 : 1;
+	return x->window < y->window ? -1 : x->window > y->window ? 1 : 0;
+}
+
+/*
+ * The threshold's n by its definition: the windows with at least one k-mer
+ * whose occurrence number (in window order) is at most 2^b.
+ */
+int64
+HarnessReferenceUnits(const char *text, size_t n, bool dna4, int k, int b)
+{
+	size_t		nwin = n >= (size_t) k ? n - k + 1 : 0;
+	uint64	   *one = malloc((KMER_MAX_EXPANSION + 1) * sizeof(uint64));
+	RefPlace   *all = malloc((nwin * KMER_MAX_EXPANSION + 1) * sizeof(RefPlace));
+	bool	   *counts = calloc(nwin + 1, sizeof(bool));
+	size_t		nall = 0,
+				s,
+				i,
+				rank = 0;
+	int64		units = 0;
+
+	if (one == NULL || all == NULL || counts == NULL)
+		HarnessFail("out of memory in the reference");
+	for (s = 0; s < nwin; s++)
+	{
+		size_t		m = 0;
+
+		WindowKmers(text, s, dna4, k, one, &m);
+		for (i = 0; i < m; i++)
+		{
+			all[nall].kmer = one[i];
+			all[nall++].window = s;
+		}
+	}
+	qsort(all, nall, sizeof(RefPlace), CompareRefPlace);
+	for (i = 0; i < nall; i++)
+	{
+		rank = (i > 0 && all[i].kmer == all[i - 1].kmer) ? rank + 1 : 0;
+		if (rank < ((size_t) 1 << b))
+			counts[all[i].window] = true;
+	}
+	for (s = 0; s < nwin; s++)
+		units += counts[s];
+	free(one);
+	free(all);
+	free(counts);
+	return units;
 }

@@ -1,8 +1,11 @@
 -- The rows and scores of searches, through each kind of index and by a
--- scan, as checksums: the same before and after the upgrade.
+-- scan, as checksums: the same before and after the upgrade.  The queries
+-- have no degenerate codes: 1.1 counts a degenerate window of a query once
+-- toward the threshold (1.0 counted each of its expansions), so the rows
+-- of such queries change by design (sql/kmer_oracle.sql checks them).
 SET kmersearch.min_shared_ngram_key_rate = 0.5;
 CREATE TEMP TABLE q AS
-SELECT id, overlay(substr(seq::text, 5, 90) PLACING 'T' FROM 40) AS q FROM s.ref WHERE id IN (42, 500, 1234, 1999);
+SELECT id, overlay(substr(seq::text, 5, 90) PLACING 'T' FROM 40) AS q FROM s.ref WHERE id IN (42, 501, 1234, 1999);
 CREATE FUNCTION pg_temp.answers(tab text, via text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     r record;
