@@ -31,7 +31,9 @@ SELECT count(*) FILTER (WHERE p.prosecdef) AS security_definer_functions,
   JOIN pg_proc p ON p.oid = d.objid
  WHERE e.extname = 'pg_kmersearch';
 -- the functions not in C: the conversion, which builds SQL from names, pins
--- its search_path, and so do the event trigger functions
+-- its search_path, and so do the event trigger functions; the SQL wrappers
+-- for sequence queries cannot (the planner would no longer inline them):
+-- every name in them is qualified
 SELECT p.oid::regprocedure AS function, l.lanname, p.proconfig
   FROM pg_extension e
   JOIN pg_depend d ON d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid
@@ -386,6 +388,16 @@ CREATE OPERATOR regress_hijack.= (LEFTARG = oid, RIGHTARG = oid, FUNCTION = regr
 SET search_path = regress_hijack, pg_catalog, public;
 SELECT err($$SELECT format('%I.%I', 'a'::text, 'b'::text)$$) AS unpinned_format,
        err($$SELECT 1 FROM pg_class WHERE oid = 1259::oid$$) AS unpinned_operator;
+-- the SQL wrappers for sequence queries, which nothing pins (they are
+-- inlined), call only qualified names: a type text and a function of the
+-- attacker first in the search_path are not used
+CREATE TYPE regress_hijack.text AS (hijacked integer);
+CREATE FUNCTION regress_hijack.kmersearch_rawscore(dna4, pg_catalog.text) RETURNS integer LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'hijacked: kmersearch_rawscore'; END $$;
+SET kmersearch.preclude_highfreq_kmer = off;   -- (the loaded cache is of a table this role may not read)
+SELECT kmersearch_rawscore('ACGTACGTACGTACGTAC'::dna4, 'ACGTACGTACGTACGTAC'::dna4) AS wrapper_score,
+       'ACGTACGTACGTACGTAC'::dna4 =% 'ACGTACGTACGTACGTAC'::dna4 AS wrapper_match;
+SET kmersearch.preclude_highfreq_kmer = on;
 -- and the attacker's own call still finds it is not the table's owner
 SELECT kmersearch_partition_table('regress_sec.secret', 2);
 RESET ROLE;

@@ -95,6 +95,39 @@ SET kmersearch.strand = plus;
 SELECT r.minus, min(kmersearch_rawscore(s.seq, r.q)) AS min_plus_score, max(kmersearch_rawscore(s.seq, r.q)) AS max_plus_score,
        count(*) FILTER (WHERE kmersearch_strand(s.seq, r.q) = CASE WHEN r.minus THEN '-' ELSE '+' END) AS strand_right
   FROM reads r JOIN strand_ref s ON s.id = r.rid GROUP BY r.minus ORDER BY r.minus;
+-- a table of reads joined against the references: dna4 =% dna4 and
+-- dna2 =% dna4, through the index (a parameterized scan for each read) and
+-- by a scan, the same rows as the text queries; with the best hit per read
+-- and the reads without one
+CREATE TABLE reads4 AS SELECT rid, q::dna4 AS seq, q::dna2 AS seq2 FROM reads;
+INSERT INTO reads4 VALUES (999, repeat('ACGT', 30)::dna4, repeat('ACGT', 30)::dna2);
+SET kmersearch.strand = 'both';
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT r.rid, s.id FROM reads4 r JOIN strand_ref s ON s.seq =% r.seq;
+CREATE TABLE join_index AS SELECT r.rid, s.id FROM reads4 r JOIN strand_ref s ON s.seq =% r.seq;
+RESET enable_seqscan;
+SET enable_bitmapscan = off;
+SET enable_indexscan = off;
+CREATE TABLE join_scan AS SELECT r.rid, s.id FROM reads4 r JOIN strand_ref s ON s.seq =% r.seq2;
+RESET enable_bitmapscan;
+RESET enable_indexscan;
+SELECT (SELECT count(*) FROM join_index) AS index_pairs,
+       (SELECT count(*) FROM (SELECT * FROM join_index EXCEPT SELECT * FROM join_scan) d) AS index_not_scan,
+       (SELECT count(*) FROM (SELECT * FROM join_scan EXCEPT SELECT * FROM join_index) d) AS scan_not_index,
+       (SELECT count(*) FROM join_index j JOIN reads r USING (rid) JOIN strand_ref s USING (id)
+         WHERE NOT (s.seq =% r.q)) AS not_as_text;
+SELECT r.rid, best.id, best.strand, best.score
+  FROM reads4 r
+  LEFT JOIN LATERAL (SELECT s.id, kmersearch_strand(s.seq, r.seq) AS strand, kmersearch_rawscore(s.seq, r.seq) AS score
+                       FROM strand_ref s WHERE s.seq =% r.seq
+                      ORDER BY score DESC, s.id LIMIT 1) best ON true
+ WHERE r.rid IN (1, 2, 999) ORDER BY r.rid;
+SELECT kmersearch_rawscore('ACGTACGTACGTACGTAC'::dna2, 'ACGTACGTACGTACGTAC'::dna4) AS dna2_dna4,
+       kmersearch_correctedscore('ACGTACGTACGTACGTAC'::dna4, 'ACGTACGTACGTACGTAC'::dna2) AS dna4_dna2,
+       'ACGTACGTACGTACGTAC'::dna4 =% 'ACGTACGTACGTACGTAC'::dna4 AS match;
+RESET kmersearch.strand;
+DROP TABLE reads4, join_index, join_scan;
+
 SET kmersearch.strand = minus;
 SET kmersearch.strand = '';
 RESET kmersearch.strand;
