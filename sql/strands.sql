@@ -103,7 +103,16 @@ CREATE TABLE reads4 AS SELECT rid, q::dna4 AS seq, q::dna2 AS seq2 FROM reads;
 INSERT INTO reads4 VALUES (999, repeat('ACGT', 30)::dna4, repeat('ACGT', 30)::dna2);
 SET kmersearch.strand = 'both';
 SET enable_seqscan = off;
-EXPLAIN (COSTS OFF) SELECT r.rid, s.id FROM reads4 r JOIN strand_ref s ON s.seq =% r.seq;
+DO $$
+DECLARE
+    line text;
+    found boolean := false;
+BEGIN
+    FOR line IN EXPLAIN (COSTS OFF) SELECT r.rid, s.id FROM reads4 r JOIN strand_ref s ON s.seq =% r.seq LOOP
+        found := found OR line LIKE '%Bitmap Index Scan on strand_ref_gin%';
+    END LOOP;
+    RAISE NOTICE 'join through the index: %', found;
+END $$;
 CREATE TABLE join_index AS SELECT r.rid, s.id FROM reads4 r JOIN strand_ref s ON s.seq =% r.seq;
 RESET enable_seqscan;
 SET enable_bitmapscan = off;

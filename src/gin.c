@@ -198,6 +198,8 @@ GinKeysOf(const KmerCount *counts, size_t ndistinct, int k, int b, const Highfre
 		uint32		m = KmerKeysFor(counts[i].count, b);
 		uint32		j;
 
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (skip != NULL && skip[i])
 			continue;
 		for (j = 0; j < m; j++)
@@ -235,14 +237,15 @@ GinExtractValue(FunctionCallInfo fcinfo, DnaKind kind)
 	PG_RETURN_POINTER(GinKeysOf(counts, ndistinct, k, b, excl, nkeys));
 }
 
-static int
-CompareInt64Datum(const void *a, const void *b)
-{
-	int64		x = DatumGetInt64(*(const Datum *) a);
-	int64		y = DatumGetInt64(*(const Datum *) b);
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
+#define ST_SORT sort_gin_keys
+#define ST_CHECK_FOR_INTERRUPTS
+#define ST_ELEMENT_TYPE Datum
+#define ST_COMPARE(a, b) (DatumGetInt64(*(a)) < DatumGetInt64(*(b)) ? -1 : \
+						  DatumGetInt64(*(a)) > DatumGetInt64(*(b)) ? 1 : 0)
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
 /* Sort keys and fold equal ones into one with a multiplicity; returns how many remain. */
 static int32
@@ -252,9 +255,11 @@ GinFoldKeys(Datum *keys, int32 n, int32 *mult)
 				m = 0;
 
 	if (n > 0)
-		qsort(keys, n, sizeof(Datum), CompareInt64Datum);
+		sort_gin_keys(keys, n);
 	for (i = 0; i < n; i++)
 	{
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (m > 0 && DatumGetInt64(keys[m - 1]) == DatumGetInt64(keys[i]))
 		{
 			mult[m - 1]++;
@@ -362,6 +367,8 @@ kmersearch_gin_extract_query(PG_FUNCTION_ARGS)
 		int64		x = p < snkeys[0] ? DatumGetInt64(skeys[0][p]) : 0;
 		int64		y = m < snkeys[1] ? DatumGetInt64(skeys[1][m]) : 0;
 
+		if (((p + m) & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (m >= snkeys[1] || (p < snkeys[0] && x < y))
 			p++, only[0]++;
 		else if (p >= snkeys[0] || y < x)

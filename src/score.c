@@ -13,6 +13,7 @@
 
 #include <math.h>
 
+#include "access/parallel.h"
 #include "access/xact.h"
 #include "common/hashfn.h"
 #include "fmgr.h"
@@ -141,33 +142,63 @@ QueryPatternBuild(text *query, int kmer_size, int occur_bitlen, MemoryContext mc
 	}
 	pfree(order);
 
-	/* windows: one k-mer is a plain window, more are a degenerate one's expansions */
-	degstart = MemoryContextAllocHuge(CurrentMemoryContext,
-									  KmersearchArrayBytes((uint64) nkmers + 1, sizeof(uint32),
-														   MaxAllocHugeSize, "k-mers"));
-	degkmers = MemoryContextAllocHuge(CurrentMemoryContext,
-									  KmersearchArrayBytes(Max(nkmers, 1), sizeof(uint64),
-														   MaxAllocHugeSize, "k-mers"));
-	degstart[0] = 0;
+	/*
+	 * windows: one k-mer is a plain window, more are a degenerate one's
+	 * expansions.  A first pass counts, a second (only for a query with
+	 * degenerate windows) lists their keys.
+	 */
 	for (i = 0; i < nkmers; i = j)
 	{
-		bool		any = false;
+		size_t		nk = 0;
 
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		for (j = i; j < nkmers && ends[j] == ends[i]; j++)
-			any |= keyed[j];
-		if (!any)
+			nk += keyed[j];
+		if (nk == 0)
 			continue;
 		nunits++;
-		if (j - i == 1)
-			continue;
-		for (; i < j; i++)
-			if (keyed[i])
-				degkmers[ndegkeys++] = kmers[i];
-		if (ndegkeys > PG_UINT32_MAX)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("query has too many k-mers (%zu)", nkmers)));
-		degstart[++ndegwin] = (uint32) ndegkeys;
+		if (j - i > 1)
+		{
+			ndegwin++;
+			ndegkeys += nk;
+		}
+	}
+	if (ndegkeys > PG_UINT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("query has too many k-mers (%zu)", nkmers)));
+	degstart = NULL;
+	degkmers = NULL;
+	if (ndegwin > 0)
+	{
+		uint32		w = 0;
+
+		degstart = MemoryContextAllocHuge(CurrentMemoryContext,
+										  KmersearchArrayBytes((uint64) ndegwin + 1, sizeof(uint32),
+															   MaxAllocHugeSize, "k-mers"));
+		degkmers = MemoryContextAllocHuge(CurrentMemoryContext,
+										  KmersearchArrayBytes(ndegkeys, sizeof(uint64),
+															   MaxAllocHugeSize, "k-mers"));
+		degstart[0] = 0;
+		ndegkeys = 0;
+		for (i = 0; i < nkmers; i = j)
+		{
+			size_t		before = ndegkeys;
+
+			if ((i & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+			for (j = i; j < nkmers && ends[j] == ends[i]; j++)
+				;
+			if (j - i == 1)
+				continue;
+			for (; i < j; i++)
+				if (keyed[i])
+					degkmers[ndegkeys++] = kmers[i];
+			if (ndegkeys > before)
+				degstart[++w] = (uint32) ndegkeys;
+		}
+		Assert(w == ndegwin);
 	}
 	if (kmers != NULL)
 	{
@@ -195,7 +226,7 @@ QueryPatternBuild(text *query, int kmer_size, int occur_bitlen, MemoryContext mc
 		}
 		if (ndegwin > 0)
 		{
-			qp->degstart = MemoryContextAlloc(mcxt, ((Size) ndegwin + 1) * sizeof(uint32));
+			qp->degstart = MemoryContextAllocHuge(mcxt, ((Size) ndegwin + 1) * sizeof(uint32));
 			memcpy(qp->degstart, degstart, ((Size) ndegwin + 1) * sizeof(uint32));
 			qp->degkmers = MemoryContextAllocHuge(mcxt, ndegkeys * sizeof(uint64));
 			memcpy(qp->degkmers, degkmers, ndegkeys * sizeof(uint64));
@@ -208,8 +239,11 @@ QueryPatternBuild(text *query, int kmer_size, int occur_bitlen, MemoryContext mc
 	}
 	PG_END_TRY();
 	pfree(counts);
-	pfree(degstart);
-	pfree(degkmers);
+	if (degstart != NULL)
+	{
+		pfree(degstart);
+		pfree(degkmers);
+	}
 	return qp;
 }
 
@@ -255,13 +289,19 @@ QueryPatternUnits(const QueryPattern *qp, const HighfreqSet *set, int64 *nunits,
 		return;
 	/* every key of a high-frequency k-mer, then those of degenerate windows the other way */
 	for (i = 0; i < qp->ndistinct; i++)
+	{
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (HighfreqContains(set, qp->kmers[i].kmer))
 			e += qp->kmers[i].count;
+	}
 	for (w = 0; w < qp->ndegwin; w++)
 	{
 		bool		all = true;
 		uint32		x;
 
+		if ((w & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		for (x = qp->degstart[w]; x < qp->degstart[w + 1]; x++)
 		{
 			if (HighfreqContains(set, qp->degkmers[x]))
@@ -278,7 +318,8 @@ QueryPatternUnits(const QueryPattern *qp, const HighfreqSet *set, int64 *nunits,
 /*
  * A query that gives no k-mer to search with matches no row: =% says so
  * rather than return nothing silently, once a statement for each query (up
- * to NOTICED_MAX queries a statement).
+ * to NOTICED_MAX queries a statement).  The planner's GIN cost estimate
+ * calls extractQuery, so EXPLAIN says it too.
  */
 #define NOTICED_MAX 32
 
@@ -294,7 +335,8 @@ QueryNoKmersNotice(text *query, const QueryPattern *qp, int64 nunits, int64 excl
 	CacheDigest d;
 	int			i;
 
-	if (nunits - excluded > 0)
+	/* the leader says it: a worker's notice would be one more for the client */
+	if (nunits - excluded > 0 || IsParallelWorker())
 		return;
 	if (noticed_xact != XactSerial() || noticed_stmt != GetCurrentStatementStartTimestamp())
 	{
@@ -358,6 +400,8 @@ ScorerAddPattern(Scorer *sc, const QueryPattern *qp, int strand, const HighfreqS
 		bool		found;
 		ScoreEntry *e;
 
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (excl != NULL && HighfreqContains(excl, qp->kmers[i].kmer))
 			continue;
 		e = scoretab_insert(sc->table, qp->kmers[i].kmer, &found);

@@ -8,7 +8,7 @@
 # Environment: CLANG (default clang), PG_CONFIG (default pg_config).
 # Needs clang and its runtime (Debian: clang libclang-rt-dev) and the
 # server headers (postgresql-server-dev-NN).  Makes OUTDIR/fuzz_dna_text,
-# fuzz_dna_recv, fuzz_query and fuzz_gin_keys.
+# fuzz_dna_recv, fuzz_query, fuzz_gin_keys and fuzz_strands.
 set -eu
 
 out=${1:?usage: build.sh OUTDIR}
@@ -58,9 +58,9 @@ done
 # shellcheck disable=SC2086
 "$CLANG" $cflags -c "$here/harness.c" -o "$out/obj/harness.o"
 
-for t in fuzz_dna_text fuzz_dna_recv fuzz_query fuzz_gin_keys; do
+for t in fuzz_dna_text fuzz_dna_recv fuzz_query fuzz_gin_keys fuzz_strands; do
 	# shellcheck disable=SC2086
 	"$CLANG" $cflags -fsanitize=fuzzer "$here/$t.c" "$out/obj/harness.o" $objs \
 		"$pgcommon" "$pgport" -lm -o "$out/$t"
 done
-echo "built: $out/fuzz_dna_text $out/fuzz_dna_recv $out/fuzz_query $out/fuzz_gin_keys ($defs )"
+echo "built: $out/fuzz_dna_text $out/fuzz_dna_recv $out/fuzz_query $out/fuzz_gin_keys $out/fuzz_strands ($defs )"

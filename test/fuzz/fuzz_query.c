@@ -104,8 +104,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		HarnessFail("pattern says %lld keys, its k-mers %lld", (long long) qp->nkeys, (long long) refkeys);
 
 	/* a window counts once: at most as many units as keys, as many without degenerate codes */
-	if (qp->nunits > qp->nkeys || (acgt && qp->nunits != qp->nkeys))
-		HarnessFail("%lld units for %lld keys", (long long) qp->nunits, (long long) qp->nkeys);
+	if (qp->nunits != HarnessReferenceUnits(s, len, true, k, b) || qp->nunits > qp->nkeys ||
+		(acgt && qp->nunits != qp->nkeys))
+		HarnessFail("%lld units for %lld keys, the reference %lld", (long long) qp->nunits,
+					(long long) qp->nkeys, (long long) HarnessReferenceUnits(s, len, true, k, b));
 
 	/*
 	 * A query shares all its keys with itself, and its reverse complement

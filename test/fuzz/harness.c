@@ -480,6 +480,7 @@ HarnessCheckError(const int *allowed, int n)
  * Interrupts: never pending here
  * --------------------------------------------------------------------- */
 volatile sig_atomic_t InterruptPending = false;
+int			ParallelWorkerNumber = -1;	/* the leader (IsParallelWorker) */
 
 void
 ProcessInterrupts(void)

@@ -5,7 +5,7 @@
 #     FUZZDIR  where build.sh put the targets
 #     RUNS     executions per target after the corpus; 0 replays the
 #              committed corpus only (the regression form)
-#     TARGET   default: all four
+#     TARGET   default: all five
 #
 # Each target starts from its committed corpus, test/fuzz/corpus/TARGET
 # (read, never written), and keeps what it finds new in
@@ -19,7 +19,7 @@ dir=${1:?usage: run.sh FUZZDIR RUNS [TARGET...]}
 runs=${2:?usage: run.sh FUZZDIR RUNS [TARGET...]}
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
-targets=${*:-fuzz_dna_text fuzz_dna_recv fuzz_query fuzz_gin_keys}
+targets=${*:-fuzz_dna_text fuzz_dna_recv fuzz_query fuzz_gin_keys fuzz_strands}
 status=0
 
 for t in $targets; do
