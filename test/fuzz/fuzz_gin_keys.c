@@ -32,15 +32,6 @@
 #include "kmersearch.h"
 #include "score.h"
 
-static int
-CompareDatum(const void *a, const void *b)
-{
-	int64		x = DatumGetInt64(*(const Datum *) a),
-				y = DatumGetInt64(*(const Datum *) b);
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
 static char
 Letter(uint8 c, bool dna4)
 {
@@ -175,7 +166,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* the query's entries: the value's keys, once each */
 	if (nvkeys > 0)
-		qsort(vkeys, nvkeys, sizeof(Datum), CompareDatum);
+		qsort(vkeys, nvkeys, sizeof(Datum), HarnessCompareInt64Datum);
 	{
 		int32		n = 0;
 
@@ -219,7 +210,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		for (i = 0; i < (size_t) nvkeys; i++)
 		{
-			Datum	   *e = bsearch(&all[i], qkeys, nentries, sizeof(Datum), CompareDatum);
+			Datum	   *e = bsearch(&all[i], qkeys, nentries, sizeof(Datum), HarnessCompareInt64Datum);
 			size_t		at;
 
 			if (e == NULL)

@@ -31,15 +31,6 @@
 #include "kmersearch.h"
 #include "score.h"
 
-static int
-CompareDatum(const void *a, const void *b)
-{
-	int64		x = DatumGetInt64(*(const Datum *) a),
-				y = DatumGetInt64(*(const Datum *) b);
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
 static char
 QueryLetter(uint8 c)
 {
@@ -187,12 +178,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto done;
 	}
 	if (nvkeys > 0)
-		qsort(vkeys, nvkeys, sizeof(Datum), CompareDatum);
+		qsort(vkeys, nvkeys, sizeof(Datum), HarnessCompareInt64Datum);
 	check = palloc(nentries * sizeof(bool));
 	tcheck = palloc(nentries * sizeof(GinTernaryValue));
 	for (i = 0; i < (size_t) nentries; i++)
 	{
-		check[i] = nvkeys > 0 && bsearch(&qkeys[i], vkeys, nvkeys, sizeof(Datum), CompareDatum) != NULL;
+		check[i] = nvkeys > 0 && bsearch(&qkeys[i], vkeys, nvkeys, sizeof(Datum), HarnessCompareInt64Datum) != NULL;
 		tcheck[i] = check[i] ? GIN_TRUE : GIN_FALSE;
 	}
 	{

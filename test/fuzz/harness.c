@@ -1042,3 +1042,13 @@ HarnessReferenceUnits(const char *text, size_t n, bool dna4, int k, int b)
 	free(counts);
 	return units;
 }
+
+/* qsort/bsearch order of int8 GIN keys */
+int
+HarnessCompareInt64Datum(const void *a, const void *b)
+{
+	int64		x = DatumGetInt64(*(const Datum *) a),
+				y = DatumGetInt64(*(const Datum *) b);
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
