@@ -53,10 +53,13 @@ LANGUAGE sql STABLE AS $$
         SELECT i, (SELECT count(*) FROM iupac WHERE code = substr(u.s, i, 1)) AS n
           FROM u, generate_series(1, length(u.s)) AS i
     ),
+    -- a window's expansions, 2^a 3^b 4^c, in exact integer arithmetic
     w AS (
         SELECT i AS p, substr((SELECT s FROM u), i, k) AS win,
-               round(exp(sum(ln(n)) OVER (ORDER BY i ROWS BETWEEN CURRENT ROW AND k - 1 FOLLOWING))) AS expansions
+               power(2::numeric, sum((n = 2)::integer) OVER f) * power(3::numeric, sum((n = 3)::integer) OVER f)
+                 * power(4::numeric, sum((n = 4)::integer) OVER f) AS expansions
           FROM pos
+        WINDOW f AS (ORDER BY i ROWS BETWEEN CURRENT ROW AND k - 1 FOLLOWING)
     ),
     windows AS (
         SELECT p, win, expansions FROM w WHERE p <= length((SELECT s FROM u)) - k + 1
@@ -80,6 +83,6 @@ LANGUAGE sql STABLE AS $$
     SELECT kmer, j, p FROM (
         SELECT kmer, p, row_number() OVER (PARTITION BY kmer ORDER BY p) AS j
           FROM oracle_kmers(s, k)) o
-     WHERE j <= 2 ^ b
+     WHERE j <= 1::bigint << b
 $$;
 
