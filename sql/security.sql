@@ -394,9 +394,15 @@ SELECT err($$SELECT format('%I.%I', 'a'::text, 'b'::text)$$) AS unpinned_format,
 CREATE TYPE regress_hijack.text AS (hijacked integer);
 CREATE FUNCTION regress_hijack.kmersearch_rawscore(dna4, pg_catalog.text) RETURNS integer LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'hijacked: kmersearch_rawscore'; END $$;
+CREATE FUNCTION regress_hijack.kmersearch_identity(dna4, pg_catalog.text) RETURNS float8 LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'hijacked: kmersearch_identity'; END $$;
+CREATE FUNCTION regress_hijack.kmersearch_align(dna4, pg_catalog.text) RETURNS kmersearch_alignment LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'hijacked: kmersearch_align'; END $$;
 SET kmersearch.preclude_highfreq_kmer = off;   -- (the loaded cache is of a table this role may not read)
 SELECT kmersearch_rawscore('ACGTACGTACGTACGTAC'::dna4, 'ACGTACGTACGTACGTAC'::dna4) AS wrapper_score,
-       'ACGTACGTACGTACGTAC'::dna4 =% 'ACGTACGTACGTACGTAC'::dna4 AS wrapper_match;
+       'ACGTACGTACGTACGTAC'::dna4 =% 'ACGTACGTACGTACGTAC'::dna4 AS wrapper_match,
+       kmersearch_identity('ACGTACGTACGTACGTAC'::dna4, 'ACGTACGTACGTACGTAC'::dna4) AS wrapper_identity,
+       (kmersearch_align('ACGTACGTACGTACGTAC'::dna4, 'ACGTACGTACGTACGTAC'::dna4)).cigar AS wrapper_cigar;
 SET kmersearch.preclude_highfreq_kmer = on;
 -- and the attacker's own call still finds it is not the table's owner
 SELECT kmersearch_partition_table('regress_sec.secret', 2);

@@ -42,6 +42,8 @@ extern PGDLLIMPORT int kmersearch_highfreq_kmer_cache_load_batch_size;
 extern PGDLLIMPORT int kmersearch_highfreq_analysis_batch_size;
 extern PGDLLIMPORT int kmersearch_force_simd_capability;
 extern PGDLLIMPORT int kmersearch_strand;	/* a KmerStrand (score.h) */
+extern PGDLLIMPORT int kmersearch_identity_definition;	/* an AlignIdentityDef (align.h) */
+extern PGDLLIMPORT int kmersearch_align_max_cells;
 
 /* module.c: empty the caches and re-plan the cached plans with =% */
 extern void KmersearchSettingsChanged(void);

@@ -13,6 +13,7 @@
 #include "utils/plancache.h"
 #include "utils/syscache.h"
 
+#include "align.h"
 #include "cache.h"
 #include "cpu.h"
 #include "kmer.h"
@@ -101,6 +102,20 @@ ASSIGN_ON_CHANGE(AssignMinSharedRate, double, kmersearch_min_shared_ngram_key_ra
 static const struct config_enum_entry strand_options[] = {
 	{"plus", KMER_STRAND_PLUS, false},
 	{"both", KMER_STRAND_BOTH, false},
+	{NULL, 0, false}
+};
+
+/* vsearch's --iddef definitions, also by their numbers (4 is 1 for a global alignment) */
+static const struct config_enum_entry identity_definition_options[] = {
+	{"internal", ALIGN_IDDEF_INTERNAL, false},
+	{"alignment", ALIGN_IDDEF_ALIGNMENT, false},
+	{"shortest", ALIGN_IDDEF_SHORTEST, false},
+	{"mbl", ALIGN_IDDEF_MBL, false},
+	{"0", ALIGN_IDDEF_SHORTEST, true},
+	{"1", ALIGN_IDDEF_ALIGNMENT, true},
+	{"2", ALIGN_IDDEF_INTERNAL, true},
+	{"3", ALIGN_IDDEF_MBL, true},
+	{"4", ALIGN_IDDEF_ALIGNMENT, true},
 	{NULL, 0, false}
 };
 
@@ -202,6 +217,21 @@ _PG_init(void)
 							 "matching when either strand reaches the threshold.",
 							 &kmersearch_strand, KMER_STRAND_PLUS, strand_options,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("kmersearch.identity_definition",
+							 "Definition of the identity kmersearch_identity and kmersearch_align give.",
+							 "vsearch's --iddef: internal (2, its default): matching columns over the "
+							 "alignment's columns without terminal gaps; alignment (1, 4): over all columns; "
+							 "shortest (0): over the shorter sequence's length; mbl (3): one minus "
+							 "mismatches and gap openings over the longer sequence's length.",
+							 &kmersearch_identity_definition, ALIGN_IDDEF_INTERNAL,
+							 identity_definition_options, PGC_USERSET, 0, NULL, NULL, NULL);
+
+	DefineCustomIntVariable("kmersearch.align_max_cells",
+							"Largest alignment (query bases times sequence bases) computed.",
+							"An alignment takes 2 to 4 bytes a cell and cannot be canceled while it runs.",
+							&kmersearch_align_max_cells, ALIGN_MAX_CELLS_DEFAULT,
+							ALIGN_MAX_CELLS_MIN, INT_MAX, PGC_USERSET, 0, NULL, NULL, NULL);
 
 	HighfreqDefineSettings();
 	MarkGUCPrefixReserved("kmersearch");

@@ -8,6 +8,7 @@
  */
 #include "postgres.h"
 
+#include "align.h"
 #include "kmer.h"
 #include "kmersearch.h"
 
@@ -26,3 +27,5 @@ int			kmersearch_highfreq_kmer_cache_load_batch_size = KMERSEARCH_BATCH_SIZE_DEF
 int			kmersearch_highfreq_analysis_batch_size = KMERSEARCH_BATCH_SIZE_DEFAULT;
 int			kmersearch_force_simd_capability = KMERSEARCH_FORCE_SIMD_DEFAULT;
 int			kmersearch_strand = 0;		/* KMER_STRAND_PLUS */
+int			kmersearch_identity_definition = ALIGN_IDDEF_INTERNAL;
+int			kmersearch_align_max_cells = ALIGN_MAX_CELLS_DEFAULT;

@@ -47,7 +47,7 @@ ks_need_packages() {
 
 # The build dependencies, and the server the tests and the demo run on.
 ks_need_build_deps() {
-  ks_need_packages gcc make autoconf automake libtool \
+  ks_need_packages gcc make autoconf automake libtool libparasail-dev \
     "postgresql-$KS_PG_MAJOR" "postgresql-server-dev-$KS_PG_MAJOR" postgresql-server-dev-all
   KS_PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$KS_PG_MAJOR/bin/pg_config}
   [ -x "$KS_PG_CONFIG" ] || KS_PG_CONFIG=$(command -v pg_config) || ks_die "pg_config not found"

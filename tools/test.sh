@@ -126,7 +126,7 @@ stage_deps() {
     crosscheck) [ "$(uname -m)" = aarch64 ] || ks_need_packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user ;;
     fuzz|fuzzcorpus) ks_need_packages clang libclang-rt-dev ;;
     valgrind) ks_need_packages valgrind ;;
-    tap) ks_need_packages libipc-run-perl ;;
+    tap) ks_need_packages libipc-run-perl vsearch ;;
     deb)
       ks_need_packages dpkg-dev lintian
       # what debian/control asks for (build-essential included)
@@ -162,7 +162,7 @@ do_asan() { PG_CONFIG=$KS_PG_CONFIG sh "$KS_TOP/test/sanitize.sh" asan "$builddi
 # (reduced to what fits CI's time; test/README.md has the full run)
 do_valgrind() {
   PG_CONFIG=$KS_PG_CONFIG sh "$KS_TOP/test/sanitize.sh" valgrind "$builddir/valgrind" \
-    setup dna_input dna_functions dna_binary dna_large kmer_search index_options security
+    setup dna_input dna_functions dna_binary dna_large kmer_search align index_options security
 }
 
 do_installcheck() {

@@ -1,0 +1,579 @@
+/*
+ * align.c
+ *		Identity and alignment of a sequence against a query, as vsearch
+ *		computes them, with the parasail library.
+ *
+ * vsearch aligns globally with match +2, mismatch -4, and gaps that cost
+ * 20 to open and 2 a further column inside the alignment but 2 and 1 at its
+ * ends (terminal gaps); a pair with an ambiguous IUPAC code scores 0, and
+ * counts as a match when the two codes share a base.  parasail has no such
+ * terminal gap costs.  Its semi-global alignment (sg: terminal gaps free)
+ * with the same scores and interior gap costs is vsearch's alignment
+ * whenever the sequences are related; when it leaves out the beginning of
+ * one sequence and the end of the other (the way unrelated sequences "align"
+ * on a few columns between free overhangs), the alignments that keep the
+ * whole query, the whole target or both are computed too, and the one
+ * vsearch would score highest is kept (the overlap only when that score is
+ * positive: see AlignSequences).  The identities are counted from its columns
+ * exactly as vsearch counts them (its --iddef definitions).
+ *
+ * parasail allocates with malloc: its result and CIGAR are freed whatever
+ * happens in between (PG_FINALLY), and an alignment's size is bounded by
+ * kmersearch.align_max_cells, since it cannot be interrupted while it runs.
+ */
+#include "postgres.h"
+
+#include <parasail.h>
+
+#include "access/htup_details.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "align.h"
+#include "codec.h"
+#include "dna.h"
+#include "kmersearch.h"
+#include "score.h"
+
+#define ALIGN_MATCH			2
+#define ALIGN_MISMATCH		(-4)
+#define ALIGN_GAP_OPEN		20	/* a gap's first column, inside the alignment */
+#define ALIGN_GAP_EXTEND	2	/* each further column */
+#define ALIGN_TERM_OPEN		2	/* the same at either end (vsearch only) */
+#define ALIGN_TERM_EXTEND	1
+
+/* the letters a decoded sequence or a normalized query can hold */
+static const char AlignAlphabet[] = "ACGTMRWSYKVHDBN";
+
+/* the scoring matrix, made once per backend (parasail's malloc) */
+static parasail_matrix_t *AlignMatrix = NULL;
+
+static bool
+AlignAmbiguous(uint8 code)
+{
+	return (code & (code - 1)) != 0;
+}
+
+/* a pair's score: 0 with an ambiguous code, as vsearch scores it */
+static int
+AlignPairScore(uint8 a, uint8 b)
+{
+	if (AlignAmbiguous(a) || AlignAmbiguous(b))
+		return 0;
+	return a == b ? ALIGN_MATCH : ALIGN_MISMATCH;
+}
+
+static const parasail_matrix_t *
+AlignGetMatrix(void)
+{
+	if (AlignMatrix == NULL)
+	{
+		parasail_matrix_t *m = parasail_matrix_create(AlignAlphabet, ALIGN_MATCH, ALIGN_MISMATCH);
+		int			n = (int) strlen(AlignAlphabet);
+		int			i,
+					j;
+
+		if (m == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory"),
+					 errdetail("The alignment library could not make its scoring matrix.")));
+		for (i = 0; i < n; i++)
+			for (j = 0; j < n; j++)
+				parasail_matrix_set_value(m, i, j,
+										  AlignPairScore(CodecDna4Code[(unsigned char) AlignAlphabet[i]],
+														 CodecDna4Code[(unsigned char) AlignAlphabet[j]]));
+		AlignMatrix = m;
+	}
+	return AlignMatrix;
+}
+
+/* a run of one operation: 'M' (both), 'I' (query only) or 'D' (target only) */
+typedef struct AlignRun
+{
+	char		op;
+	int32		len;
+} AlignRun;
+
+static void
+AlignAddRun(AlignRun *runs, int *nruns, char op, int32 len)
+{
+	if (len <= 0)
+		return;
+	if (*nruns > 0 && runs[*nruns - 1].op == op)
+		runs[*nruns - 1].len += len;
+	else
+	{
+		runs[*nruns].op = op;
+		runs[*nruns].len = len;
+		(*nruns)++;
+	}
+}
+
+/*
+ * The counts and vsearch's score of an alignment given as parasail's CIGAR
+ * (which may start at beg_query and beg_ref, and stop before the ends).
+ */
+static void
+AlignCount(const parasail_cigar_t *cig, const char *query, int32 qlen,
+		   const char *target, int32 tlen, bool want_cigar, Alignment *out)
+{
+	AlignRun   *runs = palloc((cig->len + 4) * sizeof(AlignRun));
+	int			nruns = 0;
+	int			first,
+				last,
+				r;
+	int32		qi,
+				ti;
+
+	/* the whole alignment as runs: unaligned beginnings, CIGAR, unaligned ends */
+	AlignAddRun(runs, &nruns, 'I', cig->beg_query);
+	AlignAddRun(runs, &nruns, 'D', cig->beg_ref);
+	qi = cig->beg_query;
+	ti = cig->beg_ref;
+	for (r = 0; r < cig->len; r++)
+	{
+		char		op = parasail_cigar_decode_op(cig->seq[r]);
+		int32		len = (int32) parasail_cigar_decode_len(cig->seq[r]);
+
+		if (op == '=' || op == 'X' || op == 'M')
+		{
+			op = 'M';
+			qi += len;
+			ti += len;
+		}
+		else if (op == 'I')
+			qi += len;
+		else if (op == 'D')
+			ti += len;
+		else
+			elog(ERROR, "unexpected CIGAR operation \"%c\" from the alignment library", op);
+		AlignAddRun(runs, &nruns, op, len);
+	}
+	if (qi > qlen || ti > tlen)
+		elog(ERROR, "the alignment library's CIGAR covers %d and %d bases of sequences of %d and %d",
+			 qi, ti, qlen, tlen);
+	AlignAddRun(runs, &nruns, 'I', qlen - qi);
+	AlignAddRun(runs, &nruns, 'D', tlen - ti);
+
+	/* terminal gaps: the first and the last run, when they are gaps */
+	memset(out, 0, sizeof(*out));
+	out->qlen = qlen;
+	out->tlen = tlen;
+	first = 0;
+	last = nruns - 1;
+	qi = ti = 0;
+	out->first_gap = runs[first].op;
+	out->last_gap = last > first ? runs[last].op : 'M';
+	if (runs[first].op != 'M')
+	{
+		out->term_gaps += runs[first].len;
+		out->term_gap_opens++;
+		out->score -= ALIGN_TERM_OPEN + (int64) ALIGN_TERM_EXTEND * (runs[first].len - 1);
+		if (runs[first].op == 'I')
+			qi += runs[first].len;
+		else
+			ti += runs[first].len;
+		first++;
+	}
+	if (last >= first && runs[last].op != 'M')
+	{
+		out->term_gaps += runs[last].len;
+		out->term_gap_opens++;
+		out->score -= ALIGN_TERM_OPEN + (int64) ALIGN_TERM_EXTEND * (runs[last].len - 1);
+		last--;
+	}
+
+	for (r = first; r <= last; r++)
+	{
+		const AlignRun *run = &runs[r];
+
+		/* a cancel that came during the alignment is served here (PG_FINALLY frees) */
+		CHECK_FOR_INTERRUPTS();
+		if (run->op == 'M')
+		{
+			int32		i;
+
+			if (out->qstart == 0)
+			{
+				out->qstart = qi + 1;
+				out->tstart = ti + 1;
+			}
+			for (i = 0; i < run->len; i++)
+			{
+				uint8		a = CodecDna4Code[(unsigned char) query[qi + i]];
+				uint8		b = CodecDna4Code[(unsigned char) target[ti + i]];
+
+				if (a & b)
+					out->matches++;
+				else
+					out->mismatches++;
+				out->score += AlignPairScore(a, b);
+			}
+			qi += run->len;
+			ti += run->len;
+			out->qend = qi;
+			out->tend = ti;
+		}
+		else
+		{
+			out->gaps += run->len;
+			out->gap_opens++;
+			out->score -= ALIGN_GAP_OPEN + (int64) ALIGN_GAP_EXTEND * (run->len - 1);
+			if (run->op == 'I')
+				qi += run->len;
+			else
+				ti += run->len;
+		}
+	}
+
+	if (want_cigar)
+	{
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		for (r = first; r <= last; r++)
+			appendStringInfo(&buf, "%d%c", runs[r].len, runs[r].op);
+		out->cigar = buf.data;
+	}
+	pfree(runs);
+}
+
+typedef parasail_result_t *(*AlignFunction) (const char *s1, int s1Len, const char *s2, int s2Len,
+											 int open, int gap, const parasail_matrix_t *matrix);
+
+/* One alignment with parasail: fn16, and fn32 when 16-bit scores saturate. */
+static void
+AlignWith(AlignFunction fn16, AlignFunction fn32, const char *query, int32 qlen,
+		  const char *target, int32 tlen, bool want_cigar, Alignment *out)
+{
+	const parasail_matrix_t *matrix = AlignGetMatrix();
+	parasail_result_t *volatile res = NULL;
+	parasail_cigar_t *volatile cig = NULL;
+
+	CHECK_FOR_INTERRUPTS();
+	PG_TRY();
+	{
+		res = fn16(query, qlen, target, tlen, ALIGN_GAP_OPEN, ALIGN_GAP_EXTEND, matrix);
+		if (res != NULL && parasail_result_is_saturated(res))
+		{
+			parasail_result_free(res);
+			res = NULL;
+			res = fn32(query, qlen, target, tlen, ALIGN_GAP_OPEN, ALIGN_GAP_EXTEND, matrix);
+		}
+		if (res != NULL)
+			cig = parasail_result_get_cigar(res, query, qlen, target, tlen, matrix);
+		if (res == NULL || cig == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory"),
+					 errdetail("The alignment library could not align a %d-base query with a %d-base sequence.",
+							   qlen, tlen)));
+		AlignCount(cig, query, qlen, target, tlen, want_cigar, out);
+		out->bound = parasail_result_get_score(res);
+	}
+	PG_FINALLY();
+	{
+		if (cig != NULL)
+			parasail_cigar_free(cig);
+		if (res != NULL)
+			parasail_result_free(res);
+	}
+	PG_END_TRY();
+}
+
+/* Whether the alignment leaves out one sequence's beginning and the other's end. */
+static bool
+AlignIsOverlap(const Alignment *a)
+{
+	return a->first_gap != a->last_gap && a->first_gap != 'M' && a->last_gap != 'M';
+}
+
+/*
+ * The semi-global alignment of query (qlen letters of AlignAlphabet) with
+ * target; AlignResolve completes it.  Its bound (parasail's score, terminal
+ * gaps free) is at least vsearch's score of any alignment of the two.
+ */
+static void
+AlignFirst(const char *query, int32 qlen, const char *target, int32 tlen,
+		   bool want_cigar, Alignment *out)
+{
+	int64		cells = (int64) qlen * tlen;
+
+	if (qlen == 0 || tlen == 0)
+	{
+		/* no aligned column: the other sequence is one terminal gap */
+		memset(out, 0, sizeof(*out));
+		out->qlen = qlen;
+		out->tlen = tlen;
+		out->term_gaps = qlen + tlen;
+		out->term_gap_opens = qlen + tlen > 0 ? 1 : 0;
+		out->first_gap = out->last_gap = 'M';
+		if (want_cigar)
+			out->cigar = pstrdup("");
+		return;
+	}
+	if (cells > kmersearch_align_max_cells)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("alignment of a %d-base query with a %d-base sequence is too large", qlen, tlen),
+				 errdetail("It has %lld cells; kmersearch.align_max_cells is %d.",
+						   (long long) cells, kmersearch_align_max_cells),
+				 errhint("Raise kmersearch.align_max_cells (an alignment takes 2 to 4 bytes a cell), "
+						 "or align shorter pieces.")));
+	AlignWith(parasail_sg_trace_scan_16, parasail_sg_trace_scan_32,
+			  query, qlen, target, tlen, want_cigar, out);
+}
+
+/*
+ * When the semi-global alignment is an overlap (one sequence's beginning
+ * and the other's end left out), the alternatives.  Free end gaps "align"
+ * unrelated sequences this way, on a few columns between overhangs, with an
+ * identity near 1; vsearch, whose terminal gaps cost, aligns them end to end
+ * with a low one.  Such an overlap is kept only when vsearch would score it
+ * above 0 (more matching than it costs) and above the alignments that keep
+ * the whole query (free target ends: dx), the whole target (free query
+ * ends: qx) or both (global: nw, end gaps costed as inside).
+ */
+static void
+AlignResolve(const char *query, int32 qlen, const char *target, int32 tlen,
+			 bool want_cigar, Alignment *out)
+{
+	static const AlignFunction others[][2] = {
+		{parasail_sg_dx_trace_scan_16, parasail_sg_dx_trace_scan_32},
+		{parasail_sg_qx_trace_scan_16, parasail_sg_qx_trace_scan_32},
+		{parasail_nw_trace_scan_16, parasail_nw_trace_scan_32},
+	};
+	bool		have;
+	int			i;
+
+	if (!AlignIsOverlap(out))
+		return;
+	have = out->score > 0;
+	for (i = 0; i < lengthof(others); i++)
+	{
+		Alignment	other;
+
+		AlignWith(others[i][0], others[i][1], query, qlen, target, tlen, want_cigar, &other);
+		if (!have || other.score > out->score)
+			*out = other;
+		have = true;
+	}
+}
+
+/*
+ * Align query (qlen letters of AlignAlphabet) with target: the counts, and
+ * the CIGAR when want_cigar.
+ */
+void
+AlignSequences(const char *query, int32 qlen, const char *target, int32 tlen,
+			   bool want_cigar, Alignment *out)
+{
+	AlignFirst(query, qlen, target, tlen, want_cigar, out);
+	AlignResolve(query, qlen, target, tlen, want_cigar, out);
+}
+
+/* The identity (0 to 1) of an alignment under a definition (AlignIdentityDef). */
+double
+AlignIdentity(const Alignment *a, int definition)
+{
+	int64		columns = (int64) a->matches + a->mismatches + a->gaps;
+
+	switch ((AlignIdentityDef) definition)
+	{
+		case ALIGN_IDDEF_SHORTEST:
+			return Min(a->qlen, a->tlen) > 0 ? (double) a->matches / Min(a->qlen, a->tlen) : 0.0;
+		case ALIGN_IDDEF_ALIGNMENT:
+			return columns + a->term_gaps > 0 ? (double) a->matches / (columns + a->term_gaps) : 0.0;
+		case ALIGN_IDDEF_INTERNAL:
+			return columns > 0 ? (double) a->matches / columns : 0.0;
+		case ALIGN_IDDEF_MBL:
+			if (Max(a->qlen, a->tlen) == 0)
+				return 0.0;
+			return Max(0.0, 1.0 - (double) (a->mismatches + a->gap_opens + a->term_gap_opens) /
+					   Max(a->qlen, a->tlen));
+	}
+	elog(ERROR, "unknown identity definition %d", definition);
+	return 0.0;					/* keep the compiler quiet */
+}
+
+/*
+ * The SQL functions.  Per call site (fn_extra): the query as given, and its
+ * strands in the alignment alphabet (upper case, U as T).
+ */
+typedef struct AlignCallState
+{
+	MemoryContext cxt;
+	text	   *query;			/* as given */
+	text	   *strand[2];		/* the query, its reverse complement (when asked) */
+} AlignCallState;
+
+static AlignCallState *
+AlignCallGet(FmgrInfo *flinfo, text *query, bool both)
+{
+	AlignCallState *st = flinfo->fn_extra;
+	Size		len = VARSIZE_ANY_EXHDR(query);
+	MemoryContext old;
+
+	if (st == NULL || VARSIZE_ANY_EXHDR(st->query) != len ||
+		memcmp(VARDATA_ANY(st->query), VARDATA_ANY(query), len) != 0)
+	{
+		MemoryContext cxt;
+
+		if (st != NULL)
+			MemoryContextDelete(st->cxt);
+		flinfo->fn_extra = NULL;
+		cxt = AllocSetContextCreate(flinfo->fn_mcxt, "kmersearch alignment query", ALLOCSET_SMALL_SIZES);
+		old = MemoryContextSwitchTo(cxt);
+		st = palloc0(sizeof(*st));
+		st->cxt = cxt;
+		st->query = (text *) palloc(len + VARHDRSZ);
+		SET_VARSIZE(st->query, len + VARHDRSZ);
+		memcpy(VARDATA(st->query), VARDATA_ANY(query), len);
+		/* an invalid letter is an error here, named by position */
+		st->strand[0] = DnaToText(DnaFromText(VARDATA_ANY(query), len, DNA_KIND_4), DNA_KIND_4);
+		MemoryContextSwitchTo(old);
+		flinfo->fn_extra = st;
+	}
+	if (both && st->strand[1] == NULL)
+	{
+		old = MemoryContextSwitchTo(st->cxt);
+		st->strand[1] = QueryRevcomp(st->strand[0]);
+		MemoryContextSwitchTo(old);
+	}
+	return st;
+}
+
+/*
+ * The alignment of the row (argument 0) with the query (argument 1): on the
+ * query's strand, or under kmersearch.strand = both on the strand vsearch
+ * would score higher (then the one with the higher identity, then the
+ * query's).  Returns the strand, 0 or 1.
+ */
+static int
+AlignCall(FunctionCallInfo fcinfo, DnaKind kind, bool want_cigar, Alignment *out)
+{
+	struct varlena *seq = PG_GETARG_VARLENA_PP(0);
+	text	   *query = PG_GETARG_TEXT_PP(1);
+	bool		both = kmersearch_strand == KMER_STRAND_BOTH;
+	AlignCallState *st = AlignCallGet(fcinfo->flinfo, query, both);
+	text	   *target = DnaToText(seq, kind);
+	const char *t = VARDATA(target);
+	int32		tlen = VARSIZE(target) - VARHDRSZ;
+	Alignment	a[2];
+	int64		bound[2];
+	int			first,
+				second,
+				s;
+
+	if (!both)
+	{
+		AlignSequences(VARDATA(st->strand[0]), VARSIZE(st->strand[0]) - VARHDRSZ, t, tlen, want_cigar, out);
+		return 0;
+	}
+	for (s = 0; s < 2; s++)
+	{
+		AlignFirst(VARDATA(st->strand[s]), VARSIZE(st->strand[s]) - VARHDRSZ, t, tlen, want_cigar, &a[s]);
+		/* what completing it can reach at most */
+		bound[s] = AlignIsOverlap(&a[s]) ? a[s].bound : a[s].score;
+	}
+	first = bound[1] > bound[0] ? 1 : 0;
+	second = 1 - first;
+	AlignResolve(VARDATA(st->strand[first]), VARSIZE(st->strand[first]) - VARHDRSZ, t, tlen, want_cigar,
+				 &a[first]);
+	if (bound[second] < a[first].score)
+	{
+		/* the other strand cannot score as high: not completed */
+		*out = a[first];
+		return first;
+	}
+	AlignResolve(VARDATA(st->strand[second]), VARSIZE(st->strand[second]) - VARHDRSZ, t, tlen, want_cigar,
+				 &a[second]);
+	if (a[1].score > a[0].score ||
+		(a[1].score == a[0].score &&
+		 AlignIdentity(&a[1], kmersearch_identity_definition) > AlignIdentity(&a[0], kmersearch_identity_definition)))
+		s = 1;
+	else
+		s = 0;
+	*out = a[s];
+	return s;
+}
+
+static Datum
+AlignIdentityDatum(FunctionCallInfo fcinfo, DnaKind kind)
+{
+	Alignment	a;
+
+	AlignCall(fcinfo, kind, false, &a);
+	PG_RETURN_FLOAT8(AlignIdentity(&a, kmersearch_identity_definition));
+}
+
+static Datum
+AlignRecordDatum(FunctionCallInfo fcinfo, DnaKind kind)
+{
+	TupleDesc	tupdesc;
+	Alignment	a;
+	int			strand;
+	Datum		values[12];
+	bool		nulls[12] = {false};
+	bool		aligned;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("function returning record called in context that cannot accept type record")));
+	if (tupdesc->natts != lengthof(values))
+		elog(ERROR, "kmersearch_alignment has %d attributes, expected %d",
+			 tupdesc->natts, (int) lengthof(values));
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	strand = AlignCall(fcinfo, kind, true, &a);
+	aligned = a.qstart > 0;
+	values[0] = CStringGetTextDatum(strand == 0 ? "+" : "-");
+	values[1] = Float8GetDatum(AlignIdentity(&a, kmersearch_identity_definition));
+	values[2] = Int32GetDatum(a.matches);
+	values[3] = Int32GetDatum(a.mismatches);
+	values[4] = Int32GetDatum(a.gap_opens);
+	values[5] = Int32GetDatum(a.gaps);
+	values[6] = Int32GetDatum(a.matches + a.mismatches + a.gaps);
+	/* on strand -, places in the reverse complement (as vsearch's qilo, qihi) */
+	values[7] = Int32GetDatum(a.qstart);
+	values[8] = Int32GetDatum(a.qend);
+	values[9] = Int32GetDatum(a.tstart);
+	values[10] = Int32GetDatum(a.tend);
+	values[11] = CStringGetTextDatum(a.cigar);
+	nulls[7] = nulls[8] = nulls[9] = nulls[10] = !aligned;
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+PG_FUNCTION_INFO_V1(kmersearch_identity_dna2);
+Datum
+kmersearch_identity_dna2(PG_FUNCTION_ARGS)
+{
+	return AlignIdentityDatum(fcinfo, DNA_KIND_2);
+}
+
+PG_FUNCTION_INFO_V1(kmersearch_identity_dna4);
+Datum
+kmersearch_identity_dna4(PG_FUNCTION_ARGS)
+{
+	return AlignIdentityDatum(fcinfo, DNA_KIND_4);
+}
+
+PG_FUNCTION_INFO_V1(kmersearch_align_dna2);
+Datum
+kmersearch_align_dna2(PG_FUNCTION_ARGS)
+{
+	return AlignRecordDatum(fcinfo, DNA_KIND_2);
+}
+
+PG_FUNCTION_INFO_V1(kmersearch_align_dna4);
+Datum
+kmersearch_align_dna4(PG_FUNCTION_ARGS)
+{
+	return AlignRecordDatum(fcinfo, DNA_KIND_4);
+}
