@@ -28,6 +28,12 @@ RESET kmersearch.identity_definition;
 SELECT a.* FROM ref, kmersearch_align(s::dna2, overlay(s PLACING 'TTTT' FROM 51 FOR 0)) a;
 SELECT a.* FROM ref, kmersearch_align(s::dna2, overlay(s PLACING '' FROM 41 FOR 3)) a;
 
+-- a gap next to a terminal gap is inside the alignment: the aligned part
+-- and the CIGAR start before it (vsearch trims only the first and last run;
+-- its end gaps cost, so it puts the ten C against T instead, 10 mismatches
+-- for the 10 gap columns here: the same identity, 99/109)
+SELECT a.* FROM ref, kmersearch_align(('TTTTTTTTTTTTTTTTTTTT' || s)::dna2, 'CCCCCCCCCC' || s) a;
+
 -- IUPAC codes: a code that includes the other base is a match, as in vsearch
 SELECT a.matches, a.mismatches, a.identity
   FROM ref, kmersearch_align(s::dna4, overlay(s PLACING 'NNRY' FROM 11 FOR 4)) a;

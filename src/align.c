@@ -45,6 +45,7 @@
 #define ALIGN_GAP_EXTEND	2	/* each further column */
 #define ALIGN_TERM_OPEN		2	/* the same at either end (vsearch only) */
 #define ALIGN_TERM_EXTEND	1
+#define ALIGN_LANES			16	/* parasail's widest vector of 16-bit scores */
 
 /* the letters a decoded sequence or a normalized query can hold */
 static const char AlignAlphabet[] = "ACGTMRWSYKVHDBN";
@@ -194,15 +195,16 @@ AlignCount(const parasail_cigar_t *cig, const char *query, int32 qlen,
 
 		/* a cancel that came during the alignment is served here (PG_FINALLY frees) */
 		CHECK_FOR_INTERRUPTS();
+		if (r == first)
+		{
+			/* the aligned part: all but the terminal gaps (vsearch's qilo, tilo) */
+			out->qstart = qi + 1;
+			out->tstart = ti + 1;
+		}
 		if (run->op == 'M')
 		{
 			int32		i;
 
-			if (out->qstart == 0)
-			{
-				out->qstart = qi + 1;
-				out->tstart = ti + 1;
-			}
 			for (i = 0; i < run->len; i++)
 			{
 				uint8		a = CodecDna4Code[(unsigned char) query[qi + i]];
@@ -216,8 +218,6 @@ AlignCount(const parasail_cigar_t *cig, const char *query, int32 qlen,
 			}
 			qi += run->len;
 			ti += run->len;
-			out->qend = qi;
-			out->tend = ti;
 		}
 		else
 		{
@@ -229,6 +229,8 @@ AlignCount(const parasail_cigar_t *cig, const char *query, int32 qlen,
 			else
 				ti += run->len;
 		}
+		out->qend = qi;
+		out->tend = ti;
 	}
 
 	if (want_cigar)
@@ -302,7 +304,11 @@ static void
 AlignFirst(const char *query, int32 qlen, const char *target, int32 tlen,
 		   bool want_cigar, Alignment *out)
 {
-	int64		cells = (int64) qlen * tlen;
+	/*
+	 * parasail's trace takes 2 bytes (4 past 16-bit scores) for each cell of
+	 * the query padded to its vector's lanes (up to 16) by the target
+	 */
+	int64		cells = (int64) TYPEALIGN(ALIGN_LANES, qlen) * tlen;
 
 	if (qlen == 0 || tlen == 0)
 	{
@@ -321,8 +327,9 @@ AlignFirst(const char *query, int32 qlen, const char *target, int32 tlen,
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("alignment of a %d-base query with a %d-base sequence is too large", qlen, tlen),
-				 errdetail("It has %lld cells; kmersearch.align_max_cells is %d.",
-						   (long long) cells, kmersearch_align_max_cells),
+				 errdetail("It has %lld cells (the query's length rounded up to a multiple of %d, times the sequence's); "
+						   "kmersearch.align_max_cells is %d.",
+						   (long long) cells, ALIGN_LANES, kmersearch_align_max_cells),
 				 errhint("Raise kmersearch.align_max_cells (an alignment takes 2 to 4 bytes a cell), "
 						 "or align shorter pieces.")));
 	AlignWith(parasail_sg_trace_scan_16, parasail_sg_trace_scan_32,
@@ -383,17 +390,17 @@ AlignIdentity(const Alignment *a, int definition)
 {
 	int64		columns = (int64) a->matches + a->mismatches + a->gaps;
 
+	if (columns == 0)
+		return 0.0;				/* nothing aligned (an empty sequence) */
 	switch ((AlignIdentityDef) definition)
 	{
 		case ALIGN_IDDEF_SHORTEST:
-			return Min(a->qlen, a->tlen) > 0 ? (double) a->matches / Min(a->qlen, a->tlen) : 0.0;
+			return (double) a->matches / Min(a->qlen, a->tlen);
 		case ALIGN_IDDEF_ALIGNMENT:
-			return columns + a->term_gaps > 0 ? (double) a->matches / (columns + a->term_gaps) : 0.0;
+			return (double) a->matches / (columns + a->term_gaps);
 		case ALIGN_IDDEF_INTERNAL:
-			return columns > 0 ? (double) a->matches / columns : 0.0;
+			return (double) a->matches / columns;
 		case ALIGN_IDDEF_MBL:
-			if (Max(a->qlen, a->tlen) == 0)
-				return 0.0;
 			return Max(0.0, 1.0 - (double) (a->mismatches + a->gap_opens + a->term_gap_opens) /
 					   Max(a->qlen, a->tlen));
 	}
@@ -451,7 +458,7 @@ AlignCallGet(FmgrInfo *flinfo, text *query, bool both)
 /*
  * The alignment of the row (argument 0) with the query (argument 1): on the
  * query's strand, or under kmersearch.strand = both on the strand vsearch
- * would score higher (then the one with the higher identity, then the
+ * would score higher (on a tie, the one with the higher identity, then the
  * query's).  Returns the strand, 0 or 1.
  */
 static int

@@ -21,7 +21,7 @@ typedef enum AlignIdentityDef
 } AlignIdentityDef;
 
 /* kmersearch.align_max_cells */
-#define ALIGN_MAX_CELLS_DEFAULT		25000000
+#define ALIGN_MAX_CELLS_DEFAULT		32000000
 #define ALIGN_MAX_CELLS_MIN			1000
 
 /*

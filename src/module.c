@@ -228,8 +228,9 @@ _PG_init(void)
 							 identity_definition_options, PGC_USERSET, 0, NULL, NULL, NULL);
 
 	DefineCustomIntVariable("kmersearch.align_max_cells",
-							"Largest alignment (query bases times sequence bases) computed.",
-							"An alignment takes 2 to 4 bytes a cell and cannot be canceled while it runs.",
+							"Largest alignment (query bases, rounded up to a multiple of 16, times sequence bases) computed.",
+							"An alignment takes 2 to 4 bytes a cell, outside PostgreSQL's memory contexts, "
+							"and cannot be canceled while it runs.",
 							&kmersearch_align_max_cells, ALIGN_MAX_CELLS_DEFAULT,
 							ALIGN_MAX_CELLS_MIN, INT_MAX, PGC_USERSET, 0, NULL, NULL, NULL);
 

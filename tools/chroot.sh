@@ -119,26 +119,27 @@ chroot_make() {
 # 10), and PostgreSQL's backends take signals all the time: float8
 # arithmetic then fails at random ("value out of range: overflow").
 qemu_user() {
-  local q=$1 dir=$KS_CHROOT_CACHE/qemu-trixie tmp mirror apt_opts
+  local q=$1 dir=$KS_CHROOT_CACHE/qemu-trixie tmp mirror
+  local -a apt_opts
   if [ ! -x "$dir/usr/bin/qemu-$q" ]; then
     mirror=$(debian_mirror) || return 1
-    tmp=$(mktemp -d)
-    mkdir -p "$tmp/lists/partial" "$tmp/archives/partial"
+    mkdir -p "$KS_CHROOT_CACHE"
+    tmp=$(mktemp -d "$KS_CHROOT_CACHE/qemu-trixie.XXXXXX")
+    mkdir -p "$tmp/lists/partial" "$tmp/archives/partial" "$tmp/root"
     echo "deb $mirror trixie main" > "$tmp/sources.list"
-    apt_opts="-o Dir::Etc::sourcelist=$tmp/sources.list -o Dir::Etc::sourceparts=- -o Dir::State::Lists=$tmp/lists
-      -o Dir::Cache::archives=$tmp/archives -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
-      -o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root"
-    # shellcheck disable=SC2086
-    if ! { apt-get $apt_opts -qq update && (cd "$tmp" && apt-get $apt_opts -qq download qemu-user); } >"$tmp/log" 2>&1; then
+    apt_opts=(-o "Dir::Etc::sourcelist=$tmp/sources.list" -o Dir::Etc::sourceparts=-
+              -o "Dir::State::Lists=$tmp/lists" -o "Dir::Cache::archives=$tmp/archives"
+              -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o APT::Get::List-Cleanup=0
+              -o APT::Sandbox::User=root -o Acquire::Check-Valid-Until=false)
+    if ! { apt-get "${apt_opts[@]}" -qq update && (cd "$tmp" && apt-get "${apt_opts[@]}" -qq download qemu-user) \
+           && dpkg-deb -x "$tmp"/qemu-user_*.deb "$tmp/root"; } >"$tmp/log" 2>&1; then
       cat "$tmp/log" >&2
       rm -rf "$tmp"
       echo "chroot.sh: cannot fetch qemu-user from Debian 13 ($mirror)" >&2
       return 1
     fi
-    rm -rf "$dir.new"
-    dpkg-deb -x "$tmp"/qemu-user_*.deb "$dir.new" && rm -rf "$dir" && mv "$dir.new" "$dir"
-    rm -rf "$tmp"
-    [ -x "$dir/usr/bin/qemu-$q" ] || { echo "chroot.sh: no qemu-$q in Debian 13's qemu-user" >&2; return 1; }
+    [ -x "$tmp/root/usr/bin/qemu-$q" ] || { rm -rf "$tmp"; echo "chroot.sh: no qemu-$q in Debian 13's qemu-user" >&2; return 1; }
+    rm -rf "$dir" && mv "$tmp/root" "$dir" && rm -rf "$tmp" || return 1
   fi
   echo "$dir/usr/bin/qemu-$q"
 }
@@ -151,7 +152,7 @@ qemu_user() {
 # inside the chroot; the newest registration is the one the kernel uses, so
 # it goes before a system's own qemu-QEMU).
 native_or_emulated() {
-  local arch=$1 qemu path entry magic
+  local arch=$1 qemu path entry magic want got
   [ "$arch" = "$(dpkg --print-architecture)" ] && return 0
   command -v arch-test >/dev/null || ks_need_packages arch-test
   # natively (-n: not through an emulator binfmt_misc already has)
@@ -164,15 +165,25 @@ native_or_emulated() {
           magic='\x7fELF\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x28\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff' ;;
     *) echo "chroot.sh: this machine cannot run $arch programs" >&2; return 1 ;;
   esac
-  path=$(qemu_user "$qemu") || return 1
-  mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
-  if [ -e "$entry" ] && ! grep -qx "interpreter $path" "$entry"; then
-    echo -1 > "$entry"
-  fi
-  if [ ! -e "$entry" ]; then
-    echo "this machine's kernel does not run $arch programs: using $path through binfmt_misc"
-    printf '%s' ":pg_kmersearch-$arch:M::$magic:$path:F" > /proc/sys/fs/binfmt_misc/register
-  fi
+  mkdir -p "$KS_CHROOT_CACHE"
+  (
+    # one fetch and registration at a time (chroots are made side by side)
+    flock 9
+    path=$(qemu_user "$qemu") || exit 1
+    mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+    # the emulator that runs ARCH's programs now must be ours: a system's own
+    # registration made after ours (a qemu package installed or upgraded)
+    # would come first; QEMU_VERSION makes qemu say its version and stop
+    want=$("$path" --version | sed -n 1p)
+    got=$(QEMU_VERSION=1 "/usr/lib/arch-test/$arch" 2>/dev/null | sed -n 1p || true)
+    if [ "$got" != "$want" ]; then
+      [ -e "$entry" ] && echo -1 > "$entry"
+      echo "this machine's kernel does not run $arch programs: using $path ($want) through binfmt_misc"
+      printf '%s' ":pg_kmersearch-$arch:M::$magic:$path:F" > /proc/sys/fs/binfmt_misc/register
+      got=$(QEMU_VERSION=1 "/usr/lib/arch-test/$arch" 2>/dev/null | sed -n 1p || true)
+      [ "$got" = "$want" ] || { echo "chroot.sh: $arch programs run under \"$got\", not $path" >&2; exit 1; }
+    fi
+  ) 9>"$KS_CHROOT_CACHE/qemu.lock" || return 1
   arch-test "$arch" >/dev/null 2>&1 || { echo "chroot.sh: $arch programs do not run here, even under qemu" >&2; return 1; }
 }
 
