@@ -50,19 +50,25 @@ LANGUAGE sql STABLE AS $$
     WITH RECURSIVE
     u AS (SELECT upper(translate(s, 'Uu', 'TT')) AS s),
     pos AS (
-        SELECT i, (SELECT count(*) FROM iupac WHERE code = substr(u.s, i, 1)) AS n
-          FROM u, generate_series(1, length(u.s)) AS i
+        SELECT i, c.n
+          FROM u CROSS JOIN generate_series(1, length(u.s)) AS i
+          LEFT JOIN (SELECT code, count(*) AS n FROM iupac GROUP BY code) c ON c.code = substr(u.s, i, 1)
     ),
-    -- a window's expansions, 2^a 3^b 4^c, in exact integer arithmetic
+    -- a window's degenerate codes: a of 2 bases, b of 3, c of 4
     w AS (
         SELECT i AS p, substr((SELECT s FROM u), i, k) AS win,
-               power(2::numeric, sum((n = 2)::integer) OVER f) * power(3::numeric, sum((n = 3)::integer) OVER f)
-                 * power(4::numeric, sum((n = 4)::integer) OVER f) AS expansions
+               sum((n = 2)::integer) OVER f AS a, sum((n = 3)::integer) OVER f AS b,
+               sum((n = 4)::integer) OVER f AS c
           FROM pos
         WINDOW f AS (ORDER BY i ROWS BETWEEN CURRENT ROW AND k - 1 FOLLOWING)
     ),
+    -- its expansions, 2^a 3^b 4^c, in integers (11 for "over 10": five or
+    -- more codes give at least 2^5)
     windows AS (
-        SELECT p, win, expansions FROM w WHERE p <= length((SELECT s FROM u)) - k + 1
+        SELECT p, win,
+               CASE WHEN a + b + c > 4 THEN 11
+                    ELSE (1::bigint << (a + 2 * c)::integer) * (ARRAY[1, 3, 9, 27, 81])[b + 1] END AS expansions
+          FROM w WHERE p <= length((SELECT s FROM u)) - k + 1
     ),
     x (p, win, i, prefix) AS (
         SELECT p, win, 0, ''::text FROM windows WHERE expansions BETWEEN 2 AND 10
