@@ -63,7 +63,8 @@ SELECT kmersearch_identity('ACGT'::dna2, NULL) IS NULL;
 SELECT kmersearch_identity('ACGT'::dna2, 'ACGT.CGT');
 SELECT kmersearch_align('ACGT'::dna2, 'ACXT');
 SET kmersearch.align_max_cells = 1000;
-SELECT kmersearch_identity(s::dna2, s) FROM ref;
+-- (a pair not aligned before: one already aligned comes from the cache)
+SELECT kmersearch_identity(s::dna2, substr(s, 2)) FROM ref;
 RESET kmersearch.align_max_cells;
 SET kmersearch.align_max_cells = 10;
 SET kmersearch.identity_definition = 'blast';

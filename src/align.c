@@ -34,6 +34,7 @@
 #include "utils/memutils.h"
 
 #include "align.h"
+#include "cache.h"
 #include "codec.h"
 #include "dna.h"
 #include "kmersearch.h"
@@ -416,13 +417,14 @@ typedef struct AlignCallState
 {
 	MemoryContext cxt;
 	text	   *query;			/* as given */
+	CacheDigest digest;			/* of the query as given */
 	text	   *strand[2];		/* the query, its reverse complement (when asked) */
 } AlignCallState;
 
 static AlignCallState *
-AlignCallGet(FmgrInfo *flinfo, text *query, bool both)
+AlignCallGet(void **slot, MemoryContext parent, text *query, bool both)
 {
-	AlignCallState *st = flinfo->fn_extra;
+	AlignCallState *st = *slot;
 	Size		len = VARSIZE_ANY_EXHDR(query);
 	MemoryContext old;
 
@@ -433,18 +435,19 @@ AlignCallGet(FmgrInfo *flinfo, text *query, bool both)
 
 		if (st != NULL)
 			MemoryContextDelete(st->cxt);
-		flinfo->fn_extra = NULL;
-		cxt = AllocSetContextCreate(flinfo->fn_mcxt, "kmersearch alignment query", ALLOCSET_SMALL_SIZES);
+		*slot = NULL;
+		cxt = AllocSetContextCreate(parent, "kmersearch alignment query", ALLOCSET_SMALL_SIZES);
 		old = MemoryContextSwitchTo(cxt);
 		st = palloc0(sizeof(*st));
 		st->cxt = cxt;
 		st->query = (text *) palloc(len + VARHDRSZ);
 		SET_VARSIZE(st->query, len + VARHDRSZ);
 		memcpy(VARDATA(st->query), VARDATA_ANY(query), len);
+		st->digest = CacheDigestBytes(VARDATA_ANY(query), len);
 		/* an invalid letter is an error here, named by position */
 		st->strand[0] = DnaToText(DnaFromText(VARDATA_ANY(query), len, DNA_KIND_4), DNA_KIND_4);
 		MemoryContextSwitchTo(old);
-		flinfo->fn_extra = st;
+		*slot = st;
 	}
 	if (both && st->strand[1] == NULL)
 	{
@@ -455,19 +458,38 @@ AlignCallGet(FmgrInfo *flinfo, text *query, bool both)
 	return st;
 }
 
+static int	AlignStrands(AlignCallState *st, const struct varlena *seq, DnaKind kind, bool both,
+						 bool want_cigar, Alignment *out);
+
 /*
- * The alignment of the row (argument 0) with the query (argument 1): on the
- * query's strand, or under kmersearch.strand = both on the strand vsearch
- * would score higher (on a tie, the one with the higher identity, then the
- * query's).  Returns the strand, 0 or 1.
+ * The alignment of seq with query: on the query's strand, or under
+ * kmersearch.strand = both on the strand vsearch would score higher (on a
+ * tie, the one with the higher identity, then the query's).  *state keeps
+ * the query's strands between calls (a context under parent; NULL at
+ * first).  Returns the strand, 0 or 1.
  */
-static int
-AlignCall(FunctionCallInfo fcinfo, DnaKind kind, bool want_cigar, Alignment *out)
+int
+AlignRow(void **state, MemoryContext parent, const struct varlena *seq, DnaKind kind, text *query,
+		 bool want_cigar, Alignment *out)
 {
-	struct varlena *seq = PG_GETARG_VARLENA_PP(0);
-	text	   *query = PG_GETARG_TEXT_PP(1);
 	bool		both = kmersearch_strand == KMER_STRAND_BOTH;
-	AlignCallState *st = AlignCallGet(fcinfo->flinfo, query, both);
+	AlignCallState *st = AlignCallGet(state, parent, query, both);
+	CacheDigest sd = CacheDigestBytes(VARDATA_ANY(seq), VARSIZE_ANY_EXHDR(seq));
+	int32		mode = (both ? 8 : 0) | kmersearch_identity_definition;
+	int			s;
+
+	/* an alignment without its CIGAR may be in the cache (=% by identity) */
+	if (!want_cigar && CacheLookupAlignment(kind, st->digest, sd, mode, out, &s))
+		return s;
+	s = AlignStrands(st, seq, kind, both, want_cigar, out);
+	CacheStoreAlignment(kind, st->digest, sd, mode, out, s);
+	return s;
+}
+
+static int
+AlignStrands(AlignCallState *st, const struct varlena *seq, DnaKind kind, bool both, bool want_cigar,
+			 Alignment *out)
+{
 	text	   *target = DnaToText(seq, kind);
 	const char *t = VARDATA(target);
 	int32		tlen = VARSIZE(target) - VARHDRSZ;
@@ -508,6 +530,14 @@ AlignCall(FunctionCallInfo fcinfo, DnaKind kind, bool want_cigar, Alignment *out
 		s = 0;
 	*out = a[s];
 	return s;
+}
+
+/* AlignRow of the row (argument 0) and the query (argument 1) of an SQL call */
+static int
+AlignCall(FunctionCallInfo fcinfo, DnaKind kind, bool want_cigar, Alignment *out)
+{
+	return AlignRow(&fcinfo->flinfo->fn_extra, fcinfo->flinfo->fn_mcxt, PG_GETARG_VARLENA_PP(0), kind,
+					PG_GETARG_TEXT_PP(1), want_cigar, out);
 }
 
 static Datum

@@ -8,6 +8,8 @@
 
 #include "postgres.h"
 
+#include "dna.h"
+
 /*
  * kmersearch.identity_definition: vsearch's --iddef definitions.
  * ALIGN_IDDEF_INTERNAL is vsearch's default.
@@ -55,5 +57,7 @@ typedef struct Alignment
 extern void AlignSequences(const char *query, int32 qlen, const char *target, int32 tlen,
 						   bool want_cigar, Alignment *out);
 extern double AlignIdentity(const Alignment *a, int definition);
+extern int	AlignRow(void **state, MemoryContext parent, const struct varlena *seq, DnaKind kind,
+					 text *query, bool want_cigar, Alignment *out);
 
 #endif							/* KMERSEARCH_ALIGN_H */

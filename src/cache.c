@@ -82,6 +82,28 @@ typedef struct RawscoreEntry
 	int64		scores[2];		/* plus and minus strand */
 } RawscoreEntry;
 
+/*
+ * An alignment (without its CIGAR) of a sequence with a query: =% by
+ * identity stores what it aligns, so that kmersearch_identity in the same
+ * statement (ORDER BY ... LIMIT) finds it.  mode: what else it depends on
+ * (the strands searched, the identity definition that breaks a tie).
+ */
+typedef struct AlignKey
+{
+	CacheDigest query;
+	CacheDigest seq;
+	int32		kind;
+	int32		mode;
+} AlignKey;
+
+typedef struct AlignEntry
+{
+	AlignKey	key;
+	dlist_node	node;
+	Alignment	a;
+	int			strand;
+} AlignEntry;
+
 static MemoryContext cache_context = NULL;
 static uint64 cache_generation = 0;
 
@@ -115,6 +137,10 @@ static LruCache rawscore_cache[2] = {
 	offsetof(RawscoreEntry, node), NULL, 0, 0},
 	{"kmersearch dna4 rawscore cache", NULL, {{0}}, sizeof(RawscoreKey), sizeof(RawscoreEntry),
 	offsetof(RawscoreEntry, node), NULL, 0, 0},
+};
+static LruCache align_cache = {
+	"kmersearch alignment cache", NULL, {{0}}, sizeof(AlignKey), sizeof(AlignEntry),
+	offsetof(AlignEntry, node), NULL, 0, 0
 };
 
 #define ENTRY_NODE(c, e) ((dlist_node *) ((char *) (e) + (c)->nodeoff))
@@ -235,6 +261,7 @@ CacheInvalidateAll(void)
 	LruClear(&min_score_cache);
 	LruClear(&rawscore_cache[0]);
 	LruClear(&rawscore_cache[1]);
+	LruClear(&align_cache);
 	cache_generation++;
 }
 
@@ -366,6 +393,47 @@ CacheStoreRawscore(DnaKind kind, CacheDigest query, CacheDigest seq, const int64
 	e->scores[1] = scores[1];
 }
 
+bool
+CacheLookupAlignment(DnaKind kind, CacheDigest query, CacheDigest seq, int32 mode, Alignment *a, int *strand)
+{
+	AlignKey	key;
+	AlignEntry *e;
+
+	memset(&key, 0, sizeof(key));
+	key.query = query;
+	key.seq = seq;
+	key.kind = (int32) kind;
+	key.mode = mode;
+	e = LruLookup(&align_cache, &key);
+	if (e == NULL)
+		return false;
+	*a = e->a;
+	*strand = e->strand;
+	return true;
+}
+
+/* bounded by kmersearch.rawscore_cache_max_entries too */
+void
+CacheStoreAlignment(DnaKind kind, CacheDigest query, CacheDigest seq, int32 mode, const Alignment *a, int strand)
+{
+	AlignKey	key;
+	AlignEntry *e;
+	bool		found;
+
+	memset(&key, 0, sizeof(key));
+	key.query = query;
+	key.seq = seq;
+	key.kind = (int32) kind;
+	key.mode = mode;
+	LruEnsure(&align_cache);
+	e = hash_search(align_cache.htab, &key, HASH_FIND, &found);
+	if (e == NULL)
+		e = LruInsert(&align_cache, &key, kmersearch_rawscore_cache_max_entries);
+	e->a = *a;
+	e->a.cigar = NULL;
+	e->strand = strand;
+}
+
 /* SQL: statistics and freeing */
 
 static Datum
@@ -401,6 +469,8 @@ PG_FUNCTION_INFO_V1(kmersearch_rawscore_cache_free);
 Datum
 kmersearch_rawscore_cache_free(PG_FUNCTION_ARGS)
 {
+	/* the alignments =% by identity kept go with the scores */
+	LruClear(&align_cache);
 	PG_RETURN_INT32(LruClear(&rawscore_cache[0]) + LruClear(&rawscore_cache[1]));
 }
 

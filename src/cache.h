@@ -1,6 +1,7 @@
 /*
  * cache.h
- *		Backend-local caches: query patterns, minimum scores, raw scores.
+ *		Backend-local caches: query patterns, minimum scores, raw scores,
+ *		alignments.
  *
  * Each is bounded by its *_max_entries setting, evicting the least recently
  * used entry, and is emptied when a setting its entries depend on changes.
@@ -12,6 +13,7 @@
 
 #include "postgres.h"
 
+#include "align.h"
 #include "dna.h"
 #include "score.h"
 
@@ -31,5 +33,9 @@ extern const QueryPattern *CacheGetQueryPattern(text *query, int kmer_size, int 
 extern int64 CacheGetActualMinScore(CacheDigest query, int64 nkeys, int64 excluded);
 extern bool CacheLookupRawscore(DnaKind kind, CacheDigest query, CacheDigest seq, int64 scores[2]);
 extern void CacheStoreRawscore(DnaKind kind, CacheDigest query, CacheDigest seq, const int64 scores[2]);
+extern bool CacheLookupAlignment(DnaKind kind, CacheDigest query, CacheDigest seq, int32 mode,
+								 Alignment *a, int *strand);
+extern void CacheStoreAlignment(DnaKind kind, CacheDigest query, CacheDigest seq, int32 mode,
+								const Alignment *a, int strand);
 
 #endif							/* KMERSEARCH_CACHE_H */

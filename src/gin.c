@@ -20,6 +20,15 @@
  * (a join clause), extractQuery makes it return every row for a recheck
  * under the session's settings.
  *
+ * A dna4 row's windows whose degenerate codes stand for too many k-mers
+ * give no key, and a search by identity (kmersearch.min_identity) must
+ * know how many a row has: a row with u of them gets marker keys j = 0, 1,
+ * ... for each 2^j <= u (above every exact key; a hashed one may coincide
+ * with a k-mer's, which only adds a candidate), and the search's query
+ * has the markers with weights 2^j, which add up to at least u.  Indexes
+ * get them when their unkeyed_windows option is on (CREATE INDEX writes
+ * it; indexes of 1.0 have none and do not serve searches by identity).
+ *
  * An index built with kmersearch.preclude_highfreq_kmer on leaves out the
  * k-mers of its column's high-frequency analysis (highfreq_source option,
  * written into CREATE INDEX like the others; no option, no exclusion).  It answers only sessions that
@@ -58,7 +67,7 @@
 typedef struct GinQueryExtra
 {
 	int64		threshold[2];	/* per strand; the minus strand's INT64_MAX when not searched */
-	bool		lossy;
+	bool		lossy;			/* entries weigh mult, and rows are rechecked */
 	int32		nentries;
 	int32		plus_end;		/* the plus strand's: [0, plus_end) */
 	int32		minus_start;	/* the minus strand's: [minus_start, nentries) */
@@ -77,6 +86,38 @@ GinKey(uint64 kmer, uint32 occurrence, int k, int b)
 	if (GIN_KEYS_EXACT(k, b))
 		return (int64) (((kmer << b) | occurrence) ^ (UINT64CONST(1) << 63));
 	return (int64) KmerHash64(kmer ^ KmerHash64((uint64) occurrence + UINT64CONST(0x9e3779b97f4a7c15)));
+}
+
+/*
+ * Marker key j of rows with at least 2^j windows that give no k-mer: a
+ * value above every exact key (those have their top bit set), or a hash
+ * (which may coincide with a k-mer's: such keys are rechecked anyway).
+ */
+static inline int64
+GinMarkerKey(int j, int k, int b)
+{
+	Assert(GIN_KEYS_SPARE(k, b));
+	if (GIN_KEYS_EXACT(k, b))
+		return PG_INT64_MAX - j;
+	return (int64) KmerHash64(KmerHash64(UINT64CONST(0x756e6b65796564) + (uint64) j));
+}
+
+/* The markers a row with u windows without k-mers gets: j with 2^j <= u. */
+static inline int
+GinMarkerCount(uint64 u)
+{
+	int			m = 0;
+
+	while (m < 63 && (u >> m) != 0)
+		m++;
+	return m;
+}
+
+/* Whether an index's keys answer searches by identity. */
+bool
+GinServesIdentity(const KmerGinOptions *opts)
+{
+	return opts->unkeyed_windows && GIN_KEYS_SPARE(opts->kmer_size, opts->occur_bitlen);
 }
 
 /*
@@ -129,6 +170,8 @@ GinOptionsMatchSession(const KmerGinOptions *opts, Oid extschema, Oid table, Att
 
 	if (opts->kmer_size != kmersearch_kmer_size || opts->occur_bitlen != kmersearch_occur_bitlen)
 		return false;
+	if (kmersearch_min_identity > 0.0 && !GinServesIdentity(opts))
+		return false;
 	if (!kmersearch_preclude_highfreq_kmer)
 		return source == NULL;
 	set = HighfreqCacheForSession(extschema);
@@ -167,7 +210,7 @@ GinIsKmerFamily(Oid opfamily, Oid extschema)
  */
 static Datum *
 GinKeysOf(const KmerCount *counts, size_t ndistinct, int k, int b, const HighfreqSet *excl,
-		  int32 *nkeys)
+		  int nmarkers, int32 *nkeys)
 {
 	size_t		total = 0,
 				i,
@@ -184,6 +227,7 @@ GinKeysOf(const KmerCount *counts, size_t ndistinct, int k, int b, const Highfre
 	for (i = 0; i < ndistinct; i++)
 		if (skip == NULL || !skip[i])
 			total += KmerKeysFor(counts[i].count, b);
+	total += nmarkers;
 	if (total > (size_t) PG_INT32_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -205,6 +249,9 @@ GinKeysOf(const KmerCount *counts, size_t ndistinct, int k, int b, const Highfre
 		for (j = 0; j < m; j++)
 			keys[n++] = Int64GetDatum(GinKey(counts[i].kmer, j, k, b));
 	}
+	/* in ascending order after the exact keys */
+	while (nmarkers > 0)
+		keys[n++] = Int64GetDatum(GinMarkerKey(--nmarkers, k, b));
 	return keys;
 }
 
@@ -221,6 +268,7 @@ GinExtractValue(FunctionCallInfo fcinfo, DnaKind kind)
 	uint64	   *kmers;
 	KmerCount  *counts;
 	const char *source = GinSettings(fcinfo, &k, &b);
+	int			nmarkers = 0;
 
 	/*
 	 * Without its analysis (a restore that brings it back later) the row
@@ -230,11 +278,14 @@ GinExtractValue(FunctionCallInfo fcinfo, DnaKind kind)
 	const HighfreqSet *excl = source == NULL ? NULL :
 		HighfreqForIndex(get_func_namespace(fcinfo->flinfo->fn_oid), source, k, true);
 
+	if (kind == DNA_KIND_4 && PG_HAS_OPCLASS_OPTIONS() &&
+		GinServesIdentity((KmerGinOptions *) PG_GET_OPCLASS_OPTIONS()))
+		nmarkers = GinMarkerCount(KmerUnkeyedWindows(DnaData(seq), DnaLength(seq, kind), kind, k));
 	kmers = KmerCollect(DnaData(seq), DnaLength(seq, kind), kind, k, &nkmers);
 	counts = KmerCountDistinct(kmers, nkmers, &ndistinct);
 	if (kmers != NULL)
 		pfree(kmers);			/* before the keys: a long sequence has many */
-	PG_RETURN_POINTER(GinKeysOf(counts, ndistinct, k, b, excl, nkeys));
+	PG_RETURN_POINTER(GinKeysOf(counts, ndistinct, k, b, excl, nmarkers, nkeys));
 }
 
 #define ST_SORT sort_gin_keys
@@ -305,6 +356,8 @@ kmersearch_gin_extract_query(PG_FUNCTION_ARGS)
 	int			s;
 	const char *source = GinSettings(fcinfo, &k, &b);
 	const HighfreqSet *excl = NULL;
+	bool		identity = IdentitySearch();
+	int			nmarkers = 0;
 
 	/*
 	 * What the search leaves out: a loaded cache's k-mers, else (the planner
@@ -321,7 +374,9 @@ kmersearch_gin_extract_query(PG_FUNCTION_ARGS)
 	}
 	if (k != kmersearch_kmer_size || b != kmersearch_occur_bitlen ||
 		(kmersearch_preclude_highfreq_kmer ? excl == NULL || !SessionExcludesSource(excl, source)
-		 : source != NULL))
+		 : source != NULL) ||
+		(identity && !(PG_HAS_OPCLASS_OPTIONS() &&
+					   GinServesIdentity((KmerGinOptions *) PG_GET_OPCLASS_OPTIONS()))))
 	{
 		/*
 		 * The index's keys answer another question.  The planner leaves such
@@ -344,21 +399,47 @@ kmersearch_gin_extract_query(PG_FUNCTION_ARGS)
 		CacheDigest digest = CacheDigestBytes(VARDATA_ANY(strand_query[s]),
 											  VARSIZE_ANY_EXHDR(strand_query[s]));
 
-		skeys[s] = GinKeysOf(qp->kmers, qp->ndistinct, k, b, excl, &snkeys[s]);
+		skeys[s] = GinKeysOf(qp->kmers, qp->ndistinct, k, b, excl, 0, &snkeys[s]);
+		smult[s] = palloc(KmersearchArrayBytes(Max(snkeys[s], 1), sizeof(int32), MaxAllocSize, "query keys"));
+		snkeys[s] = GinFoldKeys(skeys[s], snkeys[s], smult[s]);
+		if (identity)
+		{
+			threshold[s] = IdentityThreshold(qp, excl);
+			continue;
+		}
 		QueryPatternUnits(qp, excl, &nunits[s], &excluded[s]);
 		if (s == nstrands - 1 && nunits[0] - excluded[0] <= 0)
 			QueryNoKmersNotice(query, qp, nunits[s], excluded[s]);
-		smult[s] = palloc(KmersearchArrayBytes(Max(snkeys[s], 1), sizeof(int32), MaxAllocSize, "query keys"));
-		snkeys[s] = GinFoldKeys(skeys[s], snkeys[s], smult[s]);
 		threshold[s] = CacheGetActualMinScore(digest, nunits[s], excluded[s]);
 	}
 
-	/* merge: the plus strand's only, both, the minus strand's only */
-	n = snkeys[0] + snkeys[1];
+	/*
+	 * By identity: the markers of rows' windows without k-mers, with weights
+	 * 1, 2, 4, ... up to where they add up to the larger threshold.  When a
+	 * strand's threshold is 0 or less, no k-mer can tell: every row.
+	 */
+	if (identity)
+	{
+		int64		most = Max(threshold[0], both ? threshold[1] : threshold[0]);
+		int64		least = Min(threshold[0], both ? threshold[1] : threshold[0]);
+
+		QueryNoThresholdNotice(query, least);
+		if (least <= 0)
+		{
+			*nentries = 0;
+			*searchMode = GIN_SEARCH_MODE_ALL;
+			PG_RETURN_POINTER(NULL);
+		}
+		while (nmarkers < 31 && ((int64) 1 << nmarkers) - 1 < most)
+			nmarkers++;
+	}
+
+	/* merge: the plus strand's only, both (then the markers), the minus strand's only */
+	n = snkeys[0] + snkeys[1] + nmarkers;
 	extra = palloc0(sizeof(GinQueryExtra));
 	extra->threshold[0] = threshold[0];
 	extra->threshold[1] = both ? threshold[1] : PG_INT64_MAX;
-	extra->lossy = !GIN_KEYS_EXACT(k, b);
+	extra->lossy = !GIN_KEYS_EXACT(k, b) || identity;
 	keys = palloc(KmersearchArrayBytes(Max(n, 1), sizeof(Datum), MaxAllocSize, "query keys"));
 	extra->mult[0] = palloc0(KmersearchArrayBytes(Max(n, 1), sizeof(int32), MaxAllocSize, "query keys"));
 	extra->mult[1] = palloc0(KmersearchArrayBytes(Max(n, 1), sizeof(int32), MaxAllocSize, "query keys"));
@@ -376,9 +457,9 @@ kmersearch_gin_extract_query(PG_FUNCTION_ARGS)
 		else
 			p++, m++, common++;
 	}
-	n = only[0] + common + only[1];
+	n = only[0] + common + nmarkers + only[1];
 	{
-		int32		at[3] = {0, only[0], only[0] + common};	/* next slot of each group */
+		int32		at[3] = {0, only[0], only[0] + common + nmarkers};	/* next slot of each group */
 
 		for (p = m = 0; p < snkeys[0] || m < snkeys[1];)
 		{
@@ -403,8 +484,13 @@ kmersearch_gin_extract_query(PG_FUNCTION_ARGS)
 			}
 		}
 	}
+	for (i = 0; i < nmarkers; i++)
+	{
+		keys[only[0] + common + i] = Int64GetDatum(GinMarkerKey(i, k, b));
+		extra->mult[0][only[0] + common + i] = extra->mult[1][only[0] + common + i] = (int32) 1 << i;
+	}
 	extra->nentries = n;
-	extra->plus_end = only[0] + common;
+	extra->plus_end = only[0] + common + nmarkers;
 	extra->minus_start = only[0];
 
 	*nentries = n;
@@ -578,6 +664,9 @@ kmersearch_gin_options(PG_FUNCTION_ARGS)
 	add_local_int_reloption(relopts, "occur_bitlen", "occurrence bits the index is built with",
 							OCCUR_BITLEN_DEFAULT, OCCUR_BITLEN_MIN, OCCUR_BITLEN_MAX,
 							offsetof(KmerGinOptions, occur_bitlen));
+	add_local_bool_reloption(relopts, "unkeyed_windows",
+							 "dna4 rows have keys that count their windows without k-mers",
+							 false, offsetof(KmerGinOptions, unkeyed_windows));
 	add_local_string_reloption(relopts, "highfreq_source",
 							   "the high-frequency k-mer analysis the index leaves out",
 							   NULL, ValidateSource, NULL,

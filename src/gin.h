@@ -14,6 +14,7 @@ typedef struct KmerGinOptions
 	int			kmer_size;
 	int			occur_bitlen;
 	int			highfreq_source;	/* offset of the string; 0: none */
+	bool		unkeyed_windows;	/* dna4 rows have marker keys (GinMarkerKey) */
 } KmerGinOptions;
 
 /*
@@ -30,12 +31,15 @@ GinOptionsSource(const KmerGinOptions *opts)
 
 /* whether (kmer_size, occur_bitlen) keys are exact int8 values */
 #define GIN_KEYS_EXACT(k, b) (2 * (k) + (b) <= 64)
+/* whether there are int8 values no key of (kmer_size, occur_bitlen) has */
+#define GIN_KEYS_SPARE(k, b) (2 * (k) + (b) != 64)
 
 /* the operator classes (and families) of this extension, by name */
 #define GIN_OPCLASS_DNA2 "kmersearch_dna2_gin_ops"
 #define GIN_OPCLASS_DNA4 "kmersearch_dna4_gin_ops"
 
 extern bool GinOptionsMatchSession(const KmerGinOptions *opts, Oid extschema, Oid table, AttrNumber attnum);
+extern bool GinServesIdentity(const KmerGinOptions *opts);
 extern bool GinIsKmerOpclassName(const char *name);
 extern bool GinIsKmerFamily(Oid opfamily, Oid extschema);
 

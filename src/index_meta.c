@@ -595,6 +595,8 @@ CompleteIndexColumns(IndexStmt *stmt, Oid relid, Oid ext, const char *queryStrin
 			elem->opclass = list_make2(makeString(get_namespace_name(extschema)), makeString(opcname));
 		elem->opclassopts = WithOption(elem->opclassopts, "kmer_size", psprintf("%d", kmersearch_kmer_size));
 		elem->opclassopts = WithOption(elem->opclassopts, "occur_bitlen", psprintf("%d", kmersearch_occur_bitlen));
+		/* dna4 rows get their marker keys for searches by identity (gin.c) */
+		elem->opclassopts = WithOption(elem->opclassopts, "unkeyed_windows", pstrdup("true"));
 		value = OptionValue(elem->opclassopts, "highfreq_source");
 		if (value == NULL)
 		{

@@ -171,3 +171,47 @@ KmerCountDistinct(uint64 *kmers, size_t n, size_t *ndistinct)
 	*ndistinct = m;
 	return out;
 }
+
+/*
+ * The windows of a sequence that give no k-mer: for dna4, those whose
+ * degenerate codes stand for more than KMER_MAX_EXPANSION k-mers (none for
+ * dna2).  The window's product of base counts is 2^a 3^b 4^c for a two-,
+ * b three- and c four-base codes, kept as the window slides.
+ */
+size_t
+KmerUnkeyedWindows(const uint8 *data, size_t nbases, DnaKind kind, int k)
+{
+	static const int8 nbases_of[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
+	int			nfold[5] = {0, 0, 0, 0, 0};	/* codes in the window by their base count */
+	size_t		unkeyed = 0,
+				i;
+
+	if (kind != DNA_KIND_4 || nbases < (size_t) k)
+		return 0;
+	for (i = 0; i < nbases; i++)
+	{
+		uint8		nib = (data[i >> 1] >> ((i & 1) ? 0 : 4)) & 0x0F;
+
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		nfold[nbases_of[nib]]++;
+		if (i >= (size_t) k)
+		{
+			size_t		o = i - k;
+
+			nfold[nbases_of[(data[o >> 1] >> ((o & 1) ? 0 : 4)) & 0x0F]]--;
+		}
+		if (i + 1 >= (size_t) k)
+		{
+			int			product = 1,
+						f,
+						n;
+
+			for (f = 2; f <= 4 && product <= KMER_MAX_EXPANSION; f++)
+				for (n = 0; n < nfold[f] && product <= KMER_MAX_EXPANSION; n++)
+					product *= f;
+			unkeyed += product > KMER_MAX_EXPANSION;
+		}
+	}
+	return unkeyed;
+}

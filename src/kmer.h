@@ -51,6 +51,7 @@ extern uint64 *KmerCollect(const uint8 *data, size_t nbases, DnaKind kind, int k
 extern uint64 *KmerCollectWindows(const uint8 *data, size_t nbases, DnaKind kind, int k,
 								  size_t *nkmers, size_t **ends);
 extern KmerCount *KmerCountDistinct(uint64 *kmers, size_t n, size_t *ndistinct);
+extern size_t KmerUnkeyedWindows(const uint8 *data, size_t nbases, DnaKind kind, int k);
 
 /* nibble of a single base to its 2-bit code; -1 for degenerate codes */
 extern const int8 KmerDna4Code[16];

@@ -44,6 +44,8 @@ extern PGDLLIMPORT int kmersearch_force_simd_capability;
 extern PGDLLIMPORT int kmersearch_strand;	/* a KmerStrand (score.h) */
 extern PGDLLIMPORT int kmersearch_identity_definition;	/* an AlignIdentityDef (align.h) */
 extern PGDLLIMPORT int kmersearch_align_max_cells;
+extern PGDLLIMPORT double kmersearch_min_identity;
+extern PGDLLIMPORT double kmersearch_min_query_coverage;
 
 /* module.c: empty the caches and re-plan the cached plans with =% */
 extern void KmersearchSettingsChanged(void);

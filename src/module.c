@@ -97,6 +97,8 @@ ASSIGN_ON_CHANGE(AssignForceParallelCache, bool, kmersearch_force_use_parallel_h
 /* thresholds: cached minimum scores are stale */
 ASSIGN_ON_CHANGE(AssignMinScore, int, kmersearch_min_score, CacheInvalidateAll)
 ASSIGN_ON_CHANGE(AssignMinSharedRate, double, kmersearch_min_shared_ngram_key_rate, CacheInvalidateAll)
+/* whether indexes without marker keys serve =% changes with it: re-plan */
+ASSIGN_ON_CHANGE(AssignMinIdentity, double, kmersearch_min_identity, KmersearchSettingsChanged)
 
 /* kmersearch.strand */
 static const struct config_enum_entry strand_options[] = {
@@ -233,6 +235,20 @@ _PG_init(void)
 							"and cannot be canceled while it runs.",
 							&kmersearch_align_max_cells, ALIGN_MAX_CELLS_DEFAULT,
 							ALIGN_MAX_CELLS_MIN, INT_MAX, PGC_USERSET, 0, NULL, NULL, NULL);
+
+	DefineCustomRealVariable("kmersearch.min_identity",
+							 "Minimum identity of the rows =% finds (0: =% counts shared k-mers instead).",
+							 "Above 0, =% is true when the row's alignment with the query (kmersearch_align, "
+							 "under kmersearch.strand and kmersearch.identity_definition) reaches this identity and "
+							 "covers kmersearch.min_query_coverage of the query; the k-mer threshold that finds every "
+							 "such row follows from the q-gram lemma.",
+							 &kmersearch_min_identity, 0.0, 0.0, 1.0, PGC_USERSET, 0, NULL, AssignMinIdentity, NULL);
+
+	DefineCustomRealVariable("kmersearch.min_query_coverage",
+							 "Fraction of the query the alignment of a row =% finds must cover, under kmersearch.min_identity.",
+							 "As vsearch's --query_cov: (matches + mismatches) / query length.  The smaller, the "
+							 "lower the k-mer threshold and the more rows are aligned.",
+							 &kmersearch_min_query_coverage, 0.5, 0.0, 1.0, PGC_USERSET, 0, NULL, NULL, NULL);
 
 	HighfreqDefineSettings();
 	MarkGUCPrefixReserved("kmersearch");

@@ -18,9 +18,11 @@
 #include "common/hashfn.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "align.h"
 #include "cache.h"
 #include "highfreq.h"
 #include "kmersearch.h"
@@ -103,7 +105,9 @@ QueryPatternBuild(text *query, int kmer_size, int occur_bitlen, MemoryContext mc
 	uint32		ndegwin = 0;
 	QueryPattern *qp;
 	int64		nkeys = 0,
-				nunits = 0;
+				nunits = 0,
+				nwindows = 0,
+				overcap = 0;
 
 	/* an invalid letter is named wherever it is, before the length is judged */
 	packed = DnaFromText(VARDATA_ANY(query), len, DNA_KIND_4);
@@ -137,6 +141,8 @@ QueryPatternBuild(text *query, int kmer_size, int occur_bitlen, MemoryContext mc
 			keyed[order[j].idx] = j - i < cap;
 		counts[ndistinct].kmer = order[i].kmer;
 		counts[ndistinct].count = KmerKeysFor((uint32) Min(j - i, (size_t) PG_UINT32_MAX), occur_bitlen);
+		if (j - i > cap)
+			overcap += (int64) (j - i - cap);
 		nkeys += counts[ndistinct].count;
 		ndistinct++;
 	}
@@ -155,6 +161,7 @@ QueryPatternBuild(text *query, int kmer_size, int occur_bitlen, MemoryContext mc
 			CHECK_FOR_INTERRUPTS();
 		for (j = i; j < nkmers && ends[j] == ends[i]; j++)
 			nk += keyed[j];
+		nwindows++;
 		if (nk == 0)
 			continue;
 		nunits++;
@@ -212,6 +219,9 @@ QueryPatternBuild(text *query, int kmer_size, int occur_bitlen, MemoryContext mc
 	qp->occur_bitlen = occur_bitlen;
 	qp->nkeys = nkeys;
 	qp->nunits = nunits;
+	qp->nbases = (int64) len;
+	qp->nwindows = nwindows;
+	qp->overcap = overcap;
 	qp->ndistinct = ndistinct;
 	qp->ndegwin = ndegwin;
 	PG_TRY();
@@ -325,8 +335,9 @@ QueryPatternUnits(const QueryPattern *qp, const HighfreqSet *set, int64 *nunits,
 
 static uint64 XactSerial(void);
 
-void
-QueryNoKmersNotice(text *query, const QueryPattern *qp, int64 nunits, int64 excluded)
+/* Whether query is the first of the statement to get a notice (up to NOTICED_MAX). */
+static bool
+QueryNoticeFirst(text *query)
 {
 	static CacheDigest noticed[NOTICED_MAX];
 	static int	nnoticed = 0;
@@ -336,8 +347,8 @@ QueryNoKmersNotice(text *query, const QueryPattern *qp, int64 nunits, int64 excl
 	int			i;
 
 	/* the leader says it: a worker's notice would be one more for the client */
-	if (nunits - excluded > 0 || IsParallelWorker())
-		return;
+	if (IsParallelWorker())
+		return false;
 	if (noticed_xact != XactSerial() || noticed_stmt != GetCurrentStatementStartTimestamp())
 	{
 		nnoticed = 0;
@@ -347,10 +358,18 @@ QueryNoKmersNotice(text *query, const QueryPattern *qp, int64 nunits, int64 excl
 	d = CacheDigestBytes(VARDATA_ANY(query), VARSIZE_ANY_EXHDR(query));
 	for (i = 0; i < nnoticed; i++)
 		if (noticed[i].h1 == d.h1 && noticed[i].h2 == d.h2)
-			return;
+			return false;
 	if (nnoticed == NOTICED_MAX)
-		return;
+		return false;
 	noticed[nnoticed++] = d;
+	return true;
+}
+
+void
+QueryNoKmersNotice(text *query, const QueryPattern *qp, int64 nunits, int64 excluded)
+{
+	if (nunits - excluded > 0 || !QueryNoticeFirst(query))
+		return;
 	if (nunits == 0)
 		ereport(NOTICE,
 				(errmsg("query has no k-mers to search with, so it matches no row"),
@@ -361,6 +380,23 @@ QueryNoKmersNotice(text *query, const QueryPattern *qp, int64 nunits, int64 excl
 		ereport(NOTICE,
 				(errmsg("query has no k-mers to search with, so it matches no row"),
 				 errdetail("All of its k-mers are high-frequency k-mers, left out of the search by kmersearch.preclude_highfreq_kmer.")));
+}
+
+/*
+ * A search by identity whose threshold (on a strand it searches) is 0 or
+ * less cannot leave out any row by its k-mers: every row is aligned.
+ */
+void
+QueryNoThresholdNotice(text *query, int64 threshold)
+{
+	if (threshold > 0 || !QueryNoticeFirst(query))
+		return;
+	ereport(NOTICE,
+			(errmsg("minimum identity %g leaves no k-mer threshold for this query, so every row is aligned",
+					kmersearch_min_identity),
+			 errdetail("A row at that identity and query coverage %g may share no %d-mer with the query.",
+					   kmersearch_min_query_coverage, kmersearch_kmer_size),
+			 errhint("Raise kmersearch.min_identity or kmersearch.min_query_coverage, or SET kmersearch.kmer_size to a smaller value.")));
 }
 
 /* The reverse complement of a query text (dna4 alphabet), in upper case. */
@@ -471,6 +507,89 @@ ScoreThreshold(int64 nkeys, int64 excluded)
 	return Max(1, Max(by_score, by_rate));
 }
 
+/* Whether =% searches by identity (kmersearch.min_identity above 0). */
+bool
+IdentitySearch(void)
+{
+	if (kmersearch_min_identity <= 0.0)
+		return false;
+	if (kmersearch_identity_definition != ALIGN_IDDEF_INTERNAL &&
+		kmersearch_identity_definition != ALIGN_IDDEF_ALIGNMENT)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("kmersearch.min_identity cannot search by identity definition \"%s\"",
+						GetConfigOption("kmersearch.identity_definition", false, false)),
+				 errdetail("Under that definition a sequence at the minimum identity can have gaps of any length, "
+						   "so no number of shared k-mers is sure to be reached."),
+				 errhint("SET kmersearch.identity_definition to internal or alignment, or kmersearch.min_identity to 0.")));
+	return true;
+}
+
+/*
+ * The =% threshold of a search by identity: the fewest keys a row whose
+ * identity with the query reaches t = kmersearch.min_identity (and whose
+ * alignment covers c = kmersearch.min_query_coverage of the query) shares
+ * with this strand of it, not counting the row's windows that give no
+ * k-mer (added per row: see the operator and gin.c).  The q-gram lemma made
+ * exact for keys, as the manual derives it:
+ *
+ * - Of the query's L - k + 1 windows, those with k-mers (nwindows) may keep
+ *   their k-mer in the row.  A window is kept when the alignment pairs its
+ *   k bases with k consecutive bases of the row, each pair equal or
+ *   IUPAC-compatible (a match).
+ * - With A query bases between the alignment's terminal gaps, L - A
+ *   windows reach outside them.  Inside, a mismatch (X) or a query base
+ *   facing a gap (I) breaks at most k windows, a row base facing none (D)
+ *   at most k - 1 (a run of them, k - 1 in all).
+ * - Internal identity M / (M + X + I + D) >= t with M = A - X - I gives
+ *   X + I + t D <= A (1 - t): at most beta A windows are broken inside,
+ *   beta = max(k (1 - t), (k - 1) (1 - t) / t) (the linear bound's best
+ *   corner).  Coverage (M + X) / L >= c gives A >= c L.  So at most
+ *   D = max over A in [c L, L] of (L - A) + floor(beta A) windows are lost:
+ *   at A = c L when beta < 1, else all of them.  Under alignment identity
+ *   (terminal gaps counted) the L - A query bases outside count in the
+ *   same budget, so floor(beta L) bounds it too.
+ * - A kept window shares its k-mer x with the row, counted once per place:
+ *   x's keys are shared up to min(places, 2^b), so occurrences of x in the
+ *   query beyond 2^b (overcap) may count nothing; windows whose k-mer is
+ *   high-frequency (left out of the search) count nothing, at most the
+ *   keys those k-mers have in the query plus their overcap.
+ *
+ * Threshold = nwindows - D - overcap - (keys of left-out k-mers), or 0
+ * when that is 0 or less (low identities, short queries, small coverage):
+ * then no k-mer count can tell, and every row is aligned.  The products are
+ * rounded toward the larger loss, so that a row at exactly t counts.
+ */
+int64
+IdentityThreshold(const QueryPattern *qp, const HighfreqSet *set)
+{
+	double		t = kmersearch_min_identity;
+	double		k = qp->kmer_size;
+	double		beta = Max(k * (1.0 - t), (k - 1.0) * (1.0 - t) / t) * (1.0 + 1e-9) + 1e-9;
+	int64		L = qp->nbases;
+	int64		A,
+				D,
+				lost = 0;
+	size_t		i;
+
+	if (beta >= 1.0)
+		return 0;				/* every window may be lost */
+	A = (int64) ceil(kmersearch_min_query_coverage * (double) L - 1e-9 * (double) L - 1e-9);
+	A = Min(Max(A, 0), L);
+	D = (L - A) + (int64) floor(beta * (double) A);
+	if (kmersearch_identity_definition == ALIGN_IDDEF_ALIGNMENT)
+		D = Min(D, (int64) floor(beta * (double) L));
+	if (set != NULL)
+		for (i = 0; i < qp->ndistinct; i++)
+		{
+			if ((i & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (HighfreqContains(set, qp->kmers[i].kmer))
+				lost += qp->kmers[i].count;
+		}
+	return Max(qp->nwindows - D - qp->overcap - lost, 0);
+}
+
 /*
  * Transactions this backend has ended.  With the statement's start time it
  * tells one statement from the next, through a stable API (PGPROC's local
@@ -517,8 +636,13 @@ struct ScoreCallState
 	TimestampTz stmt_start;
 	uint64		generation;
 	CacheDigest digest;
+	bool		identity;		/* =% by identity (IdentityThreshold) under: */
+	double		min_identity;
+	double		min_coverage;
+	int			iddef;
 	int64		threshold[2];	/* per strand */
 	Scorer	   *scorer;
+	void	   *align;			/* AlignRow's state (=% by identity) */
 };
 
 /*
@@ -530,7 +654,7 @@ struct ScoreCallState
  * query's reverse complement is scored too, as strand 1.
  */
 static struct ScoreCallState *
-ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude, bool both, bool notice)
+ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude, bool both, bool notice, bool identity)
 {
 	struct ScoreCallState *st = (struct ScoreCallState *) flinfo->fn_extra;
 	size_t		len = VARSIZE_ANY_EXHDR(query);
@@ -540,6 +664,10 @@ ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude, bool both, bool notice
 		st->occur_bitlen == kmersearch_occur_bitlen &&
 		st->exclude == exclude &&
 		st->both == both &&
+		st->identity == identity &&
+		(!identity || (st->min_identity == kmersearch_min_identity &&
+					   st->min_coverage == kmersearch_min_query_coverage &&
+					   st->iddef == kmersearch_identity_definition)) &&
 		st->generation == CacheGeneration() &&
 		VARSIZE_ANY_EXHDR(st->query) == len &&
 		memcmp(VARDATA_ANY(st->query), VARDATA_ANY(query), len) == 0)
@@ -591,6 +719,11 @@ ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude, bool both, bool notice
 		st->occur_bitlen = kmersearch_occur_bitlen;
 		st->exclude = exclude;
 		st->both = both;
+		st->identity = identity;
+		st->min_identity = kmersearch_min_identity;
+		st->min_coverage = kmersearch_min_query_coverage;
+		st->iddef = kmersearch_identity_definition;
+		st->align = NULL;
 		st->excluding = set != NULL;
 		if (set != NULL)
 			st->set_id = *HighfreqSetId(set);
@@ -618,12 +751,24 @@ ScoreCallGet(FmgrInfo *flinfo, text *query, bool exclude, bool both, bool notice
 														  kmersearch_occur_bitlen);
 
 			ScorerAddPattern(st->scorer, qp, s, set);
+			if (identity)
+			{
+				st->threshold[s] = IdentityThreshold(qp, set);
+				if (notice && s == (both ? 1 : 0))
+					QueryNoThresholdNotice(query, Min(st->threshold[0], st->threshold[s]));
+				continue;
+			}
 			QueryPatternUnits(qp, set, &nunits[s], &excluded[s]);
 			if (notice && s == (both ? 1 : 0) && nunits[0] - excluded[0] <= 0)
 				QueryNoKmersNotice(query, qp, nunits[s], excluded[s]);
 		}
-		st->threshold[0] = CacheGetActualMinScore(st->digest, nunits[0], excluded[0]);
-		st->threshold[1] = both ? CacheGetActualMinScore(st->digest, nunits[1], excluded[1]) : PG_INT64_MAX;
+		if (!identity)
+		{
+			st->threshold[0] = CacheGetActualMinScore(st->digest, nunits[0], excluded[0]);
+			st->threshold[1] = both ? CacheGetActualMinScore(st->digest, nunits[1], excluded[1]) : PG_INT64_MAX;
+		}
+		else if (!both)
+			st->threshold[1] = PG_INT64_MAX;
 		flinfo->fn_extra = st;
 	}
 	return st;
@@ -656,11 +801,11 @@ ScoreCallSetTable(FmgrInfo *flinfo, Oid table, AttrNumber attnum)
  * computes, so that ORDER BY kmersearch_rawscore(...) after =% finds it.
  */
 static struct ScoreCallState *
-RawScores(FunctionCallInfo fcinfo, DnaKind kind, bool both, bool notice, int64 scores[2])
+RawScoresOf(FunctionCallInfo fcinfo, const struct varlena *seq, DnaKind kind, bool both, bool notice,
+			bool identity, int64 scores[2])
 {
-	struct varlena *seq = PG_GETARG_VARLENA_PP(0);
 	text	   *query = PG_GETARG_TEXT_PP(1);
-	struct ScoreCallState *st = ScoreCallGet(fcinfo->flinfo, query, true, both, notice);
+	struct ScoreCallState *st = ScoreCallGet(fcinfo->flinfo, query, true, both, notice, identity);
 	CacheDigest sd = CacheDigestBytes(VARDATA_ANY(seq), VARSIZE_ANY_EXHDR(seq));
 
 	if (!CacheLookupRawscore(kind, st->digest, sd, scores))
@@ -671,6 +816,12 @@ RawScores(FunctionCallInfo fcinfo, DnaKind kind, bool both, bool notice, int64 s
 	return st;
 }
 
+static struct ScoreCallState *
+RawScores(FunctionCallInfo fcinfo, DnaKind kind, bool both, bool notice, bool identity, int64 scores[2])
+{
+	return RawScoresOf(fcinfo, PG_GETARG_VARLENA_PP(0), kind, both, notice, identity, scores);
+}
+
 /* The corrected score counts every k-mer; it bypasses the rawscore cache. */
 static int64
 CorrectedScore(FunctionCallInfo fcinfo, DnaKind kind)
@@ -678,7 +829,7 @@ CorrectedScore(FunctionCallInfo fcinfo, DnaKind kind)
 	struct varlena *seq = PG_GETARG_VARLENA_PP(0);
 	text	   *query = PG_GETARG_TEXT_PP(1);
 	struct ScoreCallState *st = ScoreCallGet(fcinfo->flinfo, query, false,
-											 kmersearch_strand == KMER_STRAND_BOTH, false);
+											 kmersearch_strand == KMER_STRAND_BOTH, false, false);
 	int64		scores[2];
 
 	ScorerScore(st->scorer, seq, kind, scores);
@@ -696,6 +847,42 @@ ScoreToInt32(int64 score)
 }
 
 /*
+ * =%: either strand's raw score reaches its threshold.  By identity
+ * (kmersearch.min_identity), the threshold is IdentityThreshold's, to which
+ * a dna4 row's windows that give no k-mer are added (each may be a kept
+ * window the row cannot share); a row that passes is aligned, and matches
+ * when its alignment reaches the identity and the coverage.
+ */
+static bool
+Match(FunctionCallInfo fcinfo, DnaKind kind)
+{
+	bool		identity = IdentitySearch();
+	struct varlena *seq = PG_GETARG_VARLENA_PP(0);
+	int64		scores[2];
+	struct ScoreCallState *st = RawScoresOf(fcinfo, seq, kind, kmersearch_strand == KMER_STRAND_BOTH, true,
+											identity, scores);
+	Alignment	a;
+	int64		u;
+
+	if (scores[0] >= st->threshold[0] || scores[1] >= st->threshold[1])
+	{
+		if (!identity)
+			return true;
+	}
+	else
+	{
+		if (!identity || kind != DNA_KIND_4)
+			return false;
+		u = (int64) KmerUnkeyedWindows(DnaData(seq), DnaLength(seq, kind), kind, st->kmer_size);
+		if (scores[0] + u < st->threshold[0] && scores[1] + u < st->threshold[1])
+			return false;
+	}
+	AlignRow(&st->align, st->cxt, seq, kind, PG_GETARG_TEXT_PP(1), false, &a);
+	return AlignIdentity(&a, kmersearch_identity_definition) >= kmersearch_min_identity &&
+		(double) (a.matches + a.mismatches) / (double) a.qlen >= kmersearch_min_query_coverage;
+}
+
+/*
  * rawscore: the better strand's; =%: either strand reaches its threshold;
  * strand: '-' when the reverse complement shares more keys, else '+'
  * (whatever kmersearch.strand says).
@@ -705,7 +892,7 @@ PG_FUNCTION_INFO_V1(kmersearch_rawscore_##T); \
 Datum kmersearch_rawscore_##T(PG_FUNCTION_ARGS) \
 { \
 	int64		scores[2]; \
-	RawScores(fcinfo, KIND, kmersearch_strand == KMER_STRAND_BOTH, false, scores); \
+	RawScores(fcinfo, KIND, kmersearch_strand == KMER_STRAND_BOTH, false, false, scores); \
 	PG_RETURN_INT32(ScoreToInt32(Max(scores[0], scores[1]))); \
 } \
 PG_FUNCTION_INFO_V1(kmersearch_correctedscore_##T); \
@@ -716,15 +903,13 @@ Datum kmersearch_correctedscore_##T(PG_FUNCTION_ARGS) \
 PG_FUNCTION_INFO_V1(kmersearch_match_##T); \
 Datum kmersearch_match_##T(PG_FUNCTION_ARGS) \
 { \
-	int64		scores[2]; \
-	struct ScoreCallState *st = RawScores(fcinfo, KIND, kmersearch_strand == KMER_STRAND_BOTH, true, scores); \
-	PG_RETURN_BOOL(scores[0] >= st->threshold[0] || scores[1] >= st->threshold[1]); \
+	PG_RETURN_BOOL(Match(fcinfo, KIND)); \
 } \
 PG_FUNCTION_INFO_V1(kmersearch_strand_##T); \
 Datum kmersearch_strand_##T(PG_FUNCTION_ARGS) \
 { \
 	int64		scores[2]; \
-	RawScores(fcinfo, KIND, true, false, scores); \
+	RawScores(fcinfo, KIND, true, false, false, scores); \
 	PG_RETURN_TEXT_P(cstring_to_text(scores[1] > scores[0] ? "-" : "+")); \
 } \
 extern int no_such_variable

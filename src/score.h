@@ -31,6 +31,9 @@ typedef struct QueryPattern
 	int			occur_bitlen;
 	int64		nkeys;			/* |K(query)| */
 	int64		nunits;			/* windows that give at least one key */
+	int64		nbases;			/* the query's length */
+	int64		nwindows;		/* windows with k-mers (at most KMER_MAX_EXPANSION) */
+	int64		overcap;		/* sum over k-mers of occurrences past 2^occur_bitlen */
 	size_t		ndistinct;
 	KmerCount  *kmers;			/* ascending k-mer order */
 	uint32		ndegwin;		/* degenerate windows that give keys */
@@ -57,12 +60,15 @@ extern Size QueryPatternBytes(const QueryPattern *qp);
 extern void QueryPatternUnits(const QueryPattern *qp, const struct HighfreqSet *set,
 							  int64 *nunits, int64 *excluded);
 extern void QueryNoKmersNotice(text *query, const QueryPattern *qp, int64 nunits, int64 excluded);
+extern void QueryNoThresholdNotice(text *query, int64 threshold);
 extern text *QueryRevcomp(text *query);
 extern Scorer *ScorerCreate(int kmer_size, size_t nhint, MemoryContext mcxt);
 extern void ScorerAddPattern(Scorer *sc, const QueryPattern *qp, int strand,
 							 const struct HighfreqSet *excl);
 extern void ScorerScore(Scorer *sc, const struct varlena *seq, DnaKind kind, int64 scores[2]);
 extern int64 ScoreThreshold(int64 nkeys, int64 excluded);
+extern bool IdentitySearch(void);
+extern int64 IdentityThreshold(const QueryPattern *qp, const struct HighfreqSet *set);
 
 /*
  * Per call site state of the score functions and =% (kept in fn_extra):

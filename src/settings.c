@@ -29,3 +29,5 @@ int			kmersearch_force_simd_capability = KMERSEARCH_FORCE_SIMD_DEFAULT;
 int			kmersearch_strand = 0;		/* KMER_STRAND_PLUS */
 int			kmersearch_identity_definition = ALIGN_IDDEF_INTERNAL;
 int			kmersearch_align_max_cells = ALIGN_MAX_CELLS_DEFAULT;
+double		kmersearch_min_identity = 0.0;
+double		kmersearch_min_query_coverage = 0.5;

@@ -9,7 +9,8 @@
  * kmersearch.min_shared_ngram_key_rate (0.00..1.00); every further byte is
  * one letter (mostly A/C/G/T, some degenerate codes for dna4).
  *
- * Checked: extractValue gives sum over distinct k-mers of min(count, 2^b)
+ * Checked: KmerUnkeyedWindows counts the windows with more than
+ * KMER_MAX_EXPANSION k-mers; extractValue gives sum over distinct k-mers of min(count, 2^b)
  * keys (reference k-mers of harness.c); exact keys are the (k-mer,
  * occurrence) pairs in ascending order, hashed keys are as many and all
  * different (a 64-bit hash of distinct pairs);
@@ -109,6 +110,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vkeys = (Datum *) DatumGetPointer(HarnessCall(dna4 ? kmersearch_gin_extract_value_dna4 :
 													  kmersearch_gin_extract_value_dna2,
 													  HarnessOpclassFlinfo(k, b), 3, args));
+	}
+	/* the windows a search by identity counts as markers */
+	{
+		size_t		got = KmerUnkeyedWindows(DnaData(value), DnaLength(value, dna4 ? DNA_KIND_4 : DNA_KIND_2),
+											 dna4 ? DNA_KIND_4 : DNA_KIND_2, k);
+		size_t		want = HarnessReferenceUnkeyed(s, len, dna4, k);
+
+		if (got != want)
+			HarnessFail("KmerUnkeyedWindows gave %zu, expected %zu (k = %d)", got, want, k);
 	}
 	ref = HarnessReferenceKmers(s, len, dna4, k, &nref);
 	for (i = 0; i < nref; i++)

@@ -43,10 +43,12 @@
 #include "miscadmin.h"
 #include "nodes/memnodes.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+#include "align.h"
 #include "cache.h"
 #include "cpu.h"
 #include "gin.h"
@@ -837,6 +839,33 @@ add_local_int_reloption(local_relopts *relopts, const char *name, const char *de
 }
 
 void
+add_local_bool_reloption(local_relopts *relopts, const char *name, const char *desc,
+						 bool default_val, int offset)
+{
+	UNREACHABLE("add_local_bool_reloption");
+}
+
+/* a search by identity (kmersearch.min_identity, 0 here) aligns */
+int
+AlignRow(void **state, MemoryContext parent, const struct varlena *seq, DnaKind kind, text *query,
+		 bool want_cigar, Alignment *out)
+{
+	UNREACHABLE("AlignRow");
+}
+
+double
+AlignIdentity(const Alignment *a, int definition)
+{
+	UNREACHABLE("AlignIdentity");
+}
+
+const char *
+GetConfigOption(const char *name, bool missing_ok, bool restrict_privileged)
+{
+	UNREACHABLE("GetConfigOption");
+}
+
+void
 add_local_string_reloption(local_relopts *relopts, const char *name, const char *desc,
 						   const char *default_val, validate_string_relopt validator,
 						   fill_string_relopt filler, int offset)
@@ -978,6 +1007,32 @@ HarnessReferenceKmers(const char *text, size_t n, bool dna4, int k, size_t *ndis
 	free(all);
 	*ndistinct = nd;
 	return out;
+}
+
+/* The windows that give no k-mer, by kmer.h's definition (dna4 only). */
+size_t
+HarnessReferenceUnkeyed(const char *text, size_t n, bool dna4, int k)
+{
+	size_t		nwin = n >= (size_t) k ? n - k + 1 : 0;
+	size_t		s,
+				unkeyed = 0;
+
+	if (!dna4)
+		return 0;
+	for (s = 0; s < nwin; s++)
+	{
+		int			product = 1;
+		int			i;
+
+		for (i = 0; i < k && product <= KMER_MAX_EXPANSION; i++)
+		{
+			int			bases = LetterBases(text[s + i], true);
+
+			product *= (bases & 1) + ((bases >> 1) & 1) + ((bases >> 2) & 1) + ((bases >> 3) & 1);
+		}
+		unkeyed += product > KMER_MAX_EXPANSION;
+	}
+	return unkeyed;
 }
 
 /* a k-mer of the reference walk and its window */

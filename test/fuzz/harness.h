@@ -74,6 +74,7 @@ typedef struct HarnessKmer
 } HarnessKmer;
 
 extern int	HarnessCompareInt64Datum(const void *a, const void *b);
+extern size_t HarnessReferenceUnkeyed(const char *text, size_t n, bool dna4, int k);
 extern int64 HarnessReferenceUnits(const char *text, size_t n, bool dna4, int k, int b);
 extern HarnessKmer *HarnessReferenceKmers(const char *text, size_t n, bool dna4, int k,
 										  size_t *ndistinct);

@@ -46,7 +46,7 @@ is($node->safe_psql('postgres', q{
 SELECT c.relname || ' ' || coalesce(a.attoptions::text, 'defaults')
   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
  WHERE c.relname IN ('t_first', 't_second') ORDER BY 1}),
-	"t_first defaults\nt_second {kmer_size=12,occur_bitlen=8,highfreq_source=}",
+	"t_first defaults\nt_second {kmer_size=12,occur_bitlen=8,unkeyed_windows=true,highfreq_source=}",
 	'the index made before the module was loaded has the constant defaults; the next one the session\'s settings');
 
 my $q = $node->safe_psql('postgres', q{SELECT overlay(seq::text PLACING 'T' FROM 30) FROM t WHERE id = 42});
