@@ -32,47 +32,11 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-. "$(dirname "${BASH_SOURCE[0]}")/../tools/lib.sh"
-repo=$KS_TOP
-work=$repo/bench/work
-mkdir -p "$work"
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { echo "bench_align.sh: $*" >&2; exit 1; }
-
-# ---------------------------------------------------------------- data and tools
-if [ -z "$data_dir" ]; then
-	data_dir=$work/data
-	for f in ssu_ref_20k.fa queries_16s.fa queries_16s_250.fa; do
-		if [ ! -s "$data_dir/$f" ]; then
-			log "preparing data in $data_dir (../shared/bench/prepare-data.sh)"
-			bash "$repo/../shared/bench/prepare-data.sh" "$data_dir" >&2
-			break
-		fi
-	done
-fi
-data_dir=$(cd "$data_dir" && pwd)
-for f in ssu_ref_20k.fa queries_16s.fa queries_16s_250.fa; do
-	[ -s "$data_dir/$f" ] || die "missing $data_dir/$f (run ../shared/bench/prepare-data.sh DIR, then --data DIR)"
-done
+BENCH=align
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_data ssu_ref_20k.fa queries_16s.fa queries_16s_250.fa
 ks_need_packages vsearch
-commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
-git -C "$repo" diff --quiet HEAD -- src 2>/dev/null || commit="$commit+dirty(src)"
-ks_need_build_deps
-ks_build "$work/build-align" >"$work/build-align.log" 2>&1 \
-	|| { cat "$work/build-align.log" >&2; die "build failed"; }
-
-rundir=$(mktemp -d "${TMPDIR:-/tmp}/pg_kmersearch_bench_align.XXXXXX")
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	ks_stop_cluster
-	rm -rf "$rundir"
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-make -C "$work/build-align" install DESTDIR="$rundir/install" >"$work/align-install.log" 2>&1 \
-	|| die "make install failed, see $work/align-install.log"
+bench_setup
 
 # ---------------------------------------------------------------- vsearch's pairs
 # queries as "set:n" names; the 250-base set with every second one reverse complemented

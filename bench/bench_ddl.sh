@@ -38,30 +38,9 @@ for v in "$rounds" "$ntx"; do
 	case $v in ''|*[!0-9]*|0) echo "bench_ddl.sh: --rounds and --transactions must be positive integers" >&2; exit 2 ;; esac
 done
 
-. "$(dirname "${BASH_SOURCE[0]}")/../tools/lib.sh"
-repo=$KS_TOP
-work=$repo/bench/work
-mkdir -p "$work"
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { echo "bench_ddl.sh: $*" >&2; exit 1; }
-
-commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
-git -C "$repo" diff --quiet HEAD -- src 2>/dev/null || commit="$commit+dirty(src)"
-ks_need_build_deps
-ks_build "$work/build-ddl" >"$work/build-ddl.log" 2>&1 \
-	|| { cat "$work/build-ddl.log" >&2; die "build failed"; }
-
-rundir=$(mktemp -d "${TMPDIR:-/tmp}/pg_kmersearch_bench_ddl.XXXXXX")
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	ks_stop_cluster
-	rm -rf "$rundir"
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-make -C "$work/build-ddl" install DESTDIR="$rundir/install" >/dev/null 2>&1 || die "make install failed"
+BENCH=ddl
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_setup
 cat > "$rundir/ddl.pgbench" <<'SQL'
 CREATE TABLE bench_ddl (a integer, b text);
 CREATE INDEX bench_ddl_a ON bench_ddl (a);

@@ -43,39 +43,10 @@ while [ $# -gt 0 ]; do
 done
 case $nq in ''|*[!0-9]*|0) echo "bench_highfreq.sh: --queries must be a positive integer" >&2; exit 2 ;; esac
 
-. "$(dirname "${BASH_SOURCE[0]}")/../tools/lib.sh"
-repo=$KS_TOP
-work=$repo/bench/work
-mkdir -p "$work"
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { echo "bench_highfreq.sh: $*" >&2; exit 1; }
-
-if [ -z "$data_dir" ]; then
-	data_dir=$work/data
-	[ -s "$data_dir/ssu_ref.fa" ] || bash "$repo/../shared/bench/prepare-data.sh" "$data_dir" >&2
-fi
-data_dir=$(cd "$data_dir" && pwd)
-for f in ssu_ref.fa ssu_ref_20k.fa queries_16s.fa queries_16s_250.fa; do
-	[ -s "$data_dir/$f" ] || die "missing $data_dir/$f (run ../shared/bench/prepare-data.sh DIR, then --data DIR)"
-done
-
-commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
-git -C "$repo" diff --quiet HEAD -- src 2>/dev/null || commit="$commit+dirty(src)"
-ks_need_build_deps
-ks_build "$work/build-highfreq" >"$work/build-highfreq.log" 2>&1 \
-	|| { cat "$work/build-highfreq.log" >&2; die "build failed"; }
-
-rundir=$(mktemp -d "${TMPDIR:-/tmp}/pg_kmersearch_bench_highfreq.XXXXXX")
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	ks_stop_cluster
-	rm -rf "$rundir"
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-make -C "$work/build-highfreq" install DESTDIR="$rundir/install" >/dev/null 2>&1 || die "make install failed"
+BENCH=highfreq
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_data ssu_ref.fa ssu_ref_20k.fa queries_16s.fa queries_16s_250.fa
+bench_setup
 
 fasta_tsv() {  # FILE -> acc<TAB>seq
 	awk 'NR % 2 == 1 {split(substr($0, 2), w, /[ \t]/); acc = w[1]; next} {print acc "\t" $0}' "$1"

@@ -48,46 +48,11 @@ while [ $# -gt 0 ]; do
 done
 case $nq in ''|*[!0-9]*|0) echo "bench_vsearch.sh: --queries takes a positive number" >&2; exit 2 ;; esac
 
-. "$(dirname "${BASH_SOURCE[0]}")/../tools/lib.sh"
-repo=$KS_TOP
-work=$repo/bench/work
-mkdir -p "$work"
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { echo "bench_vsearch.sh: $*" >&2; exit 1; }
-
-if [ -z "$data_dir" ]; then
-	data_dir=$work/data
-	for f in "$refs" queries_16s.fa queries_16s_250.fa; do
-		if [ ! -s "$data_dir/$f" ]; then
-			log "preparing data in $data_dir (../shared/bench/prepare-data.sh)"
-			bash "$repo/../shared/bench/prepare-data.sh" "$data_dir" >&2
-			break
-		fi
-	done
-fi
-data_dir=$(cd "$data_dir" && pwd)
-for f in "$refs" queries_16s.fa queries_16s_250.fa; do
-	[ -s "$data_dir/$f" ] || die "missing $data_dir/$f (run ../shared/bench/prepare-data.sh DIR, then --data DIR)"
-done
+BENCH=vsearch
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_data "$refs" queries_16s.fa queries_16s_250.fa
 ks_need_packages vsearch
-commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
-git -C "$repo" diff --quiet HEAD -- src 2>/dev/null || commit="$commit+dirty(src)"
-ks_need_build_deps
-ks_build "$work/build-vsearch" >"$work/build-vsearch.log" 2>&1 \
-	|| { cat "$work/build-vsearch.log" >&2; die "build failed"; }
-
-rundir=$(mktemp -d "${TMPDIR:-/tmp}/pg_kmersearch_bench_vsearch.XXXXXX")
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	ks_stop_cluster
-	rm -rf "$rundir"
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-make -C "$work/build-vsearch" install DESTDIR="$rundir/install" >"$work/vsearch-install.log" 2>&1 \
-	|| die "make install failed, see $work/vsearch-install.log"
+bench_setup
 
 # ---------------------------------------------------------------- inputs
 # references named r1, r2, ... (FASTA and one "name<TAB>sequence" a line);
