@@ -863,6 +863,7 @@ Match(FunctionCallInfo fcinfo, DnaKind kind)
 											identity, scores);
 	Alignment	a;
 	int64		u;
+	double		coverage;
 
 	if (scores[0] >= st->threshold[0] || scores[1] >= st->threshold[1])
 	{
@@ -878,8 +879,10 @@ Match(FunctionCallInfo fcinfo, DnaKind kind)
 			return false;
 	}
 	AlignRow(&st->align, st->cxt, seq, kind, PG_GETARG_TEXT_PP(1), false, &a);
+	/* a double variable: x87 (i386) rounds it as SQL's float8 division does */
+	coverage = (double) (a.matches + a.mismatches) / (double) a.qlen;
 	return AlignIdentity(&a, kmersearch_identity_definition) >= kmersearch_min_identity &&
-		(double) (a.matches + a.mismatches) / (double) a.qlen >= kmersearch_min_query_coverage;
+		coverage >= kmersearch_min_query_coverage;
 }
 
 /*
