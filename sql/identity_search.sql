@@ -33,7 +33,7 @@ BEGIN
 END $$;
 
 -- 6 ancestors of 500 bases; 16 relatives of each from 80 % to 100 %
--- identical, some of them shorter (a piece of 300 to 450 bases), some on
+-- identical, some of them shorter (pieces of 336 and 372 bases), some on
 -- the other strand, some with a run of N (windows without k-mers)
 CREATE TABLE anc AS SELECT a, rseq(500) AS s FROM generate_series(1, 6) a;
 CREATE TABLE idref (id serial PRIMARY KEY, seq dna4, seq2 dna2);
