@@ -33,16 +33,28 @@ bench_data() {
 }
 
 # bench_setup: commit (the checkout's, +dirty(src) with changes to src), a
-# build of the working tree in bench/work/build-$BENCH, and rundir, a
-# temporary directory with the build installed in rundir/install, removed
-# on exit with the cluster started there.
+# build of the working tree in bench/work/build-$BENCH, and rundir, the
+# directory of the run with the build installed in rundir/install and the
+# cluster started there.  rundir is a temporary directory removed on exit,
+# or bench_keep_dir when the script set it (its --cluster DIR): made on the
+# first run and kept, so that a later run reuses the loaded, indexed cluster
+# (refused while a server runs there).
 bench_setup() {
 	commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
 	git -C "$repo" diff --quiet HEAD -- src 2>/dev/null || commit="$commit+dirty(src)"
 	ks_need_build_deps
 	ks_build "$work/build-$BENCH" >"$work/build-$BENCH.log" 2>&1 \
 		|| { cat "$work/build-$BENCH.log" >&2; die "build failed"; }
-	rundir=$(mktemp -d "${TMPDIR:-/tmp}/pg_kmersearch_bench_$BENCH.XXXXXX")
+	if [ -n "${bench_keep_dir:-}" ]; then
+		mkdir -p "$bench_keep_dir" || die "cannot make $bench_keep_dir"
+		rundir=$(cd "$bench_keep_dir" && pwd)
+		if [ -f "$rundir/data/postmaster.pid" ] &&
+			ks_as_server_user "$KS_PG_BINDIR/pg_ctl" -D "$rundir/data" status >/dev/null 2>&1; then
+			die "a server runs in $rundir: stop it first"
+		fi
+	else
+		rundir=$(mktemp -d "${TMPDIR:-/tmp}/pg_kmersearch_bench_$BENCH.XXXXXX")
+	fi
 	trap bench_cleanup EXIT
 	trap 'exit 130' INT TERM
 	make -C "$work/build-$BENCH" install DESTDIR="$rundir/install" >"$work/$BENCH-install.log" 2>&1 \
@@ -53,6 +65,6 @@ bench_cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	ks_stop_cluster
-	rm -rf "$rundir"
+	[ -n "${bench_keep_dir:-}" ] || rm -rf "$rundir"
 	exit $rc
 }

@@ -186,10 +186,10 @@ ks_stop_cluster() {
   fi
 }
 
-# ks_start_bench_cluster DIR: a throwaway cluster tuned for benchmarks (large
+# ks_start_bench_cluster DIR: a cluster tuned for benchmarks (large
 # shared_buffers and WAL, no autovacuum, JIT or parallel workers) in DIR,
-# loading the extension from DIR/install, with a database "bench" that has
-# the extension.
+# made there unless DIR has one, loading the extension from DIR/install,
+# with a database "bench" that has the extension.
 ks_start_bench_cluster() {
   local dir=$1
   if ks_is_root; then chown -R "$(ks_run_user)" "$dir"; fi
@@ -201,8 +201,10 @@ autovacuum = off
 jit = off
 max_parallel_workers_per_gather = 0"
   ks_start_cluster "$dir" "$dir/install"
-  ks_psql -q -d postgres -c 'CREATE DATABASE bench'
-  ks_psql -q -d bench -c 'CREATE EXTENSION pg_kmersearch'
+  if [ -z "$(ks_psql -A -t -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'bench'")" ]; then
+    ks_psql -q -d postgres -c 'CREATE DATABASE bench'
+  fi
+  ks_psql -q -d bench -c 'CREATE EXTENSION IF NOT EXISTS pg_kmersearch'
 }
 
 # ks_psql ARGS...: psql on the throwaway cluster as its superuser.
