@@ -458,36 +458,42 @@ AlignCallGet(void **slot, MemoryContext parent, text *query, bool both)
 	return st;
 }
 
-static int	AlignStrands(AlignCallState *st, const struct varlena *seq, DnaKind kind, bool both,
+static int	AlignStrands(AlignCallState *st, const struct varlena *seq, DnaKind kind, int strand,
 						 bool want_cigar, Alignment *out);
 
 /*
- * The alignment of seq with query: on the query's strand, or under
- * kmersearch.strand = both on the strand vsearch would score higher (on a
- * tie, the one with the higher identity, then the query's).  *state keeps
- * the query's strands between calls (a context under parent; NULL at
- * first).  Returns the strand, 0 or 1.
+ * The alignment of seq with query.  strand ALIGN_STRAND_SETTING: on the
+ * query's strand, or under kmersearch.strand = both on the strand vsearch
+ * would score higher (on a tie, the one with the higher identity, then the
+ * query's); strand 0 or 1: on the query (0) or its reverse complement (1)
+ * whatever the setting.  *state keeps the query's strands between calls (a
+ * context under parent; NULL at first).  Returns the strand, 0 or 1.
  */
 int
 AlignRow(void **state, MemoryContext parent, const struct varlena *seq, DnaKind kind, text *query,
-		 bool want_cigar, Alignment *out)
+		 int strand, bool want_cigar, Alignment *out)
 {
-	bool		both = kmersearch_strand == KMER_STRAND_BOTH;
-	AlignCallState *st = AlignCallGet(state, parent, query, both);
+	int			which = strand == ALIGN_STRAND_SETTING ?
+		(kmersearch_strand == KMER_STRAND_BOTH ? ALIGN_STRAND_SETTING : 0) : strand;
+	AlignCallState *st = AlignCallGet(state, parent, query, which != 0);
 	CacheDigest sd = CacheDigestBytes(VARDATA_ANY(seq), VARSIZE_ANY_EXHDR(seq));
-	int32		mode = (both ? 8 : 0) | kmersearch_identity_definition;
+	/* the cache's mode: 0 one strand, 8 the better of both, 16 the other strand */
+	int32		mode = (which == ALIGN_STRAND_SETTING ? 8 : which == 1 ? 16 : 0) |
+		kmersearch_identity_definition;
 	int			s;
 
+	Assert(strand == ALIGN_STRAND_SETTING || strand == 0 || strand == 1);
 	/* an alignment without its CIGAR may be in the cache (=% by identity) */
 	if (!want_cigar && CacheLookupAlignment(kind, st->digest, sd, mode, out, &s))
 		return s;
-	s = AlignStrands(st, seq, kind, both, want_cigar, out);
+	s = AlignStrands(st, seq, kind, which, want_cigar, out);
 	CacheStoreAlignment(kind, st->digest, sd, mode, out, s);
 	return s;
 }
 
+/* AlignRow's work: strand 0 or 1, or ALIGN_STRAND_SETTING for the better of both */
 static int
-AlignStrands(AlignCallState *st, const struct varlena *seq, DnaKind kind, bool both, bool want_cigar,
+AlignStrands(AlignCallState *st, const struct varlena *seq, DnaKind kind, int strand, bool want_cigar,
 			 Alignment *out)
 {
 	text	   *target = DnaToText(seq, kind);
@@ -499,10 +505,11 @@ AlignStrands(AlignCallState *st, const struct varlena *seq, DnaKind kind, bool b
 				second,
 				s;
 
-	if (!both)
+	if (strand != ALIGN_STRAND_SETTING)
 	{
-		AlignSequences(VARDATA(st->strand[0]), VARSIZE(st->strand[0]) - VARHDRSZ, t, tlen, want_cigar, out);
-		return 0;
+		AlignSequences(VARDATA(st->strand[strand]), VARSIZE(st->strand[strand]) - VARHDRSZ, t, tlen,
+					   want_cigar, out);
+		return strand;
 	}
 	for (s = 0; s < 2; s++)
 	{
@@ -537,7 +544,7 @@ static int
 AlignCall(FunctionCallInfo fcinfo, DnaKind kind, bool want_cigar, Alignment *out)
 {
 	return AlignRow(&fcinfo->flinfo->fn_extra, fcinfo->flinfo->fn_mcxt, PG_GETARG_VARLENA_PP(0), kind,
-					PG_GETARG_TEXT_PP(1), want_cigar, out);
+					PG_GETARG_TEXT_PP(1), ALIGN_STRAND_SETTING, want_cigar, out);
 }
 
 static Datum

@@ -57,7 +57,9 @@ typedef struct Alignment
 extern void AlignSequences(const char *query, int32 qlen, const char *target, int32 tlen,
 						   bool want_cigar, Alignment *out);
 extern double AlignIdentity(const Alignment *a, int definition);
+/* AlignRow's strand: kmersearch.strand's (the better of both under both) */
+#define ALIGN_STRAND_SETTING (-1)
 extern int	AlignRow(void **state, MemoryContext parent, const struct varlena *seq, DnaKind kind,
-					 text *query, bool want_cigar, Alignment *out);
+					 text *query, int strand, bool want_cigar, Alignment *out);
 
 #endif							/* KMERSEARCH_ALIGN_H */

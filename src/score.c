@@ -846,12 +846,26 @@ ScoreToInt32(int64 score)
 	return (int32) score;
 }
 
+/* An alignment at kmersearch.min_identity and kmersearch.min_query_coverage */
+static bool
+AlignmentQualifies(const Alignment *a)
+{
+	/* a double variable: x87 (i386) rounds it as SQL's float8 division does */
+	double		coverage = (double) (a->matches + a->mismatches) / (double) a->qlen;
+
+	return AlignIdentity(a, kmersearch_identity_definition) >= kmersearch_min_identity &&
+		coverage >= kmersearch_min_query_coverage;
+}
+
 /*
  * =%: either strand's raw score reaches its threshold.  By identity
- * (kmersearch.min_identity), the threshold is IdentityThreshold's, to which
- * a dna4 row's windows that give no k-mer are added (each may be a kept
- * window the row cannot share); a row that passes is aligned, and matches
- * when its alignment reaches the identity and the coverage.
+ * (kmersearch.min_identity), either strand's alignment reaches the identity
+ * and the coverage.  Only a strand whose raw score, plus a dna4 row's windows
+ * that give no k-mer (each may be a kept window the row cannot share),
+ * reaches IdentityThreshold's threshold can.  The alignment kmersearch_align
+ * gives (the better strand's) is tried first and kept in the cache, for an
+ * ORDER BY kmersearch_identity after =%; the other strand is aligned alone
+ * only when that one falls short and the other one can match.
  */
 static bool
 Match(FunctionCallInfo fcinfo, DnaKind kind)
@@ -861,28 +875,32 @@ Match(FunctionCallInfo fcinfo, DnaKind kind)
 	int64		scores[2];
 	struct ScoreCallState *st = RawScoresOf(fcinfo, seq, kind, kmersearch_strand == KMER_STRAND_BOTH, true,
 											identity, scores);
+	bool		can[2];
+	int64		u = -1;
+	int			s;
 	Alignment	a;
-	int64		u;
-	double		coverage;
 
-	if (scores[0] >= st->threshold[0] || scores[1] >= st->threshold[1])
+	if (!identity)
+		return scores[0] >= st->threshold[0] || scores[1] >= st->threshold[1];
+	for (s = 0; s < 2; s++)
 	{
-		if (!identity)
-			return true;
+		can[s] = scores[s] >= st->threshold[s];
+		if (!can[s] && kind == DNA_KIND_4 && st->threshold[s] != PG_INT64_MAX)
+		{
+			if (u < 0)
+				u = (int64) KmerUnkeyedWindows(DnaData(seq), DnaLength(seq, kind), kind, st->kmer_size);
+			can[s] = scores[s] + u >= st->threshold[s];
+		}
 	}
-	else
-	{
-		if (!identity || kind != DNA_KIND_4)
-			return false;
-		u = (int64) KmerUnkeyedWindows(DnaData(seq), DnaLength(seq, kind), kind, st->kmer_size);
-		if (scores[0] + u < st->threshold[0] && scores[1] + u < st->threshold[1])
-			return false;
-	}
-	AlignRow(&st->align, st->cxt, seq, kind, PG_GETARG_TEXT_PP(1), false, &a);
-	/* a double variable: x87 (i386) rounds it as SQL's float8 division does */
-	coverage = (double) (a.matches + a.mismatches) / (double) a.qlen;
-	return AlignIdentity(&a, kmersearch_identity_definition) >= kmersearch_min_identity &&
-		coverage >= kmersearch_min_query_coverage;
+	if (!can[0] && !can[1])
+		return false;
+	s = AlignRow(&st->align, st->cxt, seq, kind, PG_GETARG_TEXT_PP(1), ALIGN_STRAND_SETTING, false, &a);
+	if (AlignmentQualifies(&a))
+		return true;
+	if (!can[1 - s])
+		return false;
+	AlignRow(&st->align, st->cxt, seq, kind, PG_GETARG_TEXT_PP(1), 1 - s, false, &a);
+	return AlignmentQualifies(&a);
 }
 
 /*

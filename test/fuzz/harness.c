@@ -848,7 +848,7 @@ add_local_bool_reloption(local_relopts *relopts, const char *name, const char *d
 /* a search by identity (kmersearch.min_identity, 0 here) aligns */
 int
 AlignRow(void **state, MemoryContext parent, const struct varlena *seq, DnaKind kind, text *query,
-		 bool want_cigar, Alignment *out)
+		 int strand, bool want_cigar, Alignment *out)
 {
 	UNREACHABLE("AlignRow");
 }
