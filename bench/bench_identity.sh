@@ -79,9 +79,12 @@ settings="SET kmersearch.strand = 'both'; SET kmersearch.min_identity = $min_id;
 log "brute force: $(wc -l < "$rundir/q.tsv") queries against every reference, two sessions"
 t0=$(date +%s)
 for part in 0 1; do
+	# each strand aligned alone (=% matches on either)
 	sql -c "$settings
+SET kmersearch.strand = plus;
 INSERT INTO brute
-SELECT name, (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM ref, kmersearch_align(seq, query) a
+SELECT name, (SELECT coalesce(array_agg(DISTINCT id ORDER BY id), '{}')
+                FROM ref, unnest(ARRAY[query, kmersearch_revcomp(query)]) s, kmersearch_align(seq, s) a
                WHERE a.identity >= $min_id
                  AND (a.matches + a.mismatches)::float8 / length(query)
                      >= current_setting('kmersearch.min_query_coverage')::float8)

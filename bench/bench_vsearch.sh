@@ -164,9 +164,11 @@ SELECT split_part(name, ':', 1) AS set, count(*) AS queries,
        round(percentile_cont(0.95) WITHIN GROUP (ORDER BY ms)::numeric, 1) AS p95_ms
   FROM per GROUP BY 1 ORDER BY 1;
 EOF
-printf '\nvsearch hits we do not return (query, reference, vsearch identity, ours):\n'
-sql -c "SET kmersearch.strand = 'both';
-SELECT v.query, v.target, v.id, round((100 * (kmersearch_align(r.seq, q.query)).identity)::numeric, 2),
-       (SELECT (a.matches + a.mismatches)::float8 / length(q.query) FROM kmersearch_align(r.seq, q.query) a) AS coverage
-  FROM vs v JOIN ref r ON r.acc = v.target JOIN q ON q.name = v.query JOIN ours o ON o.name = v.query
+printf '\nvsearch hits we do not return (query, reference, strand, vsearch identity, ours and our coverage on that strand):\n'
+# ours on vsearch's strand (the query, or its reverse complement)
+sql -c "SET kmersearch.strand = plus;
+SELECT v.query, v.target, v.strand, v.id, round((100 * a.identity)::numeric, 2) AS ours,
+       round(((a.matches + a.mismatches)::float8 / length(q.query))::numeric, 3) AS coverage
+  FROM vs v JOIN ref r ON r.acc = v.target JOIN q ON q.name = v.query JOIN ours o ON o.name = v.query,
+       kmersearch_align(r.seq, CASE v.strand WHEN '-' THEN kmersearch_revcomp(q.query) ELSE q.query END) a
  WHERE NOT r.id = ANY (o.ids) ORDER BY 1"

@@ -458,8 +458,15 @@ AlignCallGet(void **slot, MemoryContext parent, text *query, bool both)
 	return st;
 }
 
-static int	AlignStrands(AlignCallState *st, const struct varlena *seq, DnaKind kind, int strand,
-						 bool want_cigar, Alignment *out);
+static int	AlignStrands(AlignCallState *st, const struct varlena *seq, DnaKind kind, CacheDigest sd,
+						 int strand, bool want_cigar, Alignment *out);
+
+/* the alignment cache's mode of AlignRow's strand (ALIGN_STRAND_SETTING: the better of both) */
+static int32
+AlignCacheMode(int strand)
+{
+	return (strand == ALIGN_STRAND_SETTING ? 8 : strand == 1 ? 16 : 0) | kmersearch_identity_definition;
+}
 
 /*
  * The alignment of seq with query.  strand ALIGN_STRAND_SETTING: on the
@@ -477,24 +484,26 @@ AlignRow(void **state, MemoryContext parent, const struct varlena *seq, DnaKind 
 		(kmersearch_strand == KMER_STRAND_BOTH ? ALIGN_STRAND_SETTING : 0) : strand;
 	AlignCallState *st = AlignCallGet(state, parent, query, which != 0);
 	CacheDigest sd = CacheDigestBytes(VARDATA_ANY(seq), VARSIZE_ANY_EXHDR(seq));
-	/* the cache's mode: 0 one strand, 8 the better of both, 16 the other strand */
-	int32		mode = (which == ALIGN_STRAND_SETTING ? 8 : which == 1 ? 16 : 0) |
-		kmersearch_identity_definition;
+	int32		mode = AlignCacheMode(which);
 	int			s;
 
 	Assert(strand == ALIGN_STRAND_SETTING || strand == 0 || strand == 1);
 	/* an alignment without its CIGAR may be in the cache (=% by identity) */
 	if (!want_cigar && CacheLookupAlignment(kind, st->digest, sd, mode, out, &s))
 		return s;
-	s = AlignStrands(st, seq, kind, which, want_cigar, out);
+	s = AlignStrands(st, seq, kind, sd, which, want_cigar, out);
 	CacheStoreAlignment(kind, st->digest, sd, mode, out, s);
 	return s;
 }
 
-/* AlignRow's work: strand 0 or 1, or ALIGN_STRAND_SETTING for the better of both */
+/*
+ * AlignRow's work: strand 0 or 1, or ALIGN_STRAND_SETTING for the better of
+ * both, which also leaves in the cache each strand it completed (=% by
+ * identity may ask for the other strand alone next).
+ */
 static int
-AlignStrands(AlignCallState *st, const struct varlena *seq, DnaKind kind, int strand, bool want_cigar,
-			 Alignment *out)
+AlignStrands(AlignCallState *st, const struct varlena *seq, DnaKind kind, CacheDigest sd, int strand,
+			 bool want_cigar, Alignment *out)
 {
 	text	   *target = DnaToText(seq, kind);
 	const char *t = VARDATA(target);
@@ -521,14 +530,18 @@ AlignStrands(AlignCallState *st, const struct varlena *seq, DnaKind kind, int st
 	second = 1 - first;
 	AlignResolve(VARDATA(st->strand[first]), VARSIZE(st->strand[first]) - VARHDRSZ, t, tlen, want_cigar,
 				 &a[first]);
+	CacheStoreAlignment(kind, st->digest, sd, AlignCacheMode(first), &a[first], first);
 	if (bound[second] < a[first].score)
 	{
-		/* the other strand cannot score as high: not completed */
+		/* the other strand cannot score as high: not completed, unless AlignFirst's is final */
+		if (!AlignIsOverlap(&a[second]))
+			CacheStoreAlignment(kind, st->digest, sd, AlignCacheMode(second), &a[second], second);
 		*out = a[first];
 		return first;
 	}
 	AlignResolve(VARDATA(st->strand[second]), VARSIZE(st->strand[second]) - VARHDRSZ, t, tlen, want_cigar,
 				 &a[second]);
+	CacheStoreAlignment(kind, st->digest, sd, AlignCacheMode(second), &a[second], second);
 	if (a[1].score > a[0].score ||
 		(a[1].score == a[0].score &&
 		 AlignIdentity(&a[1], kmersearch_identity_definition) > AlignIdentity(&a[0], kmersearch_identity_definition)))
