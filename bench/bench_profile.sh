@@ -139,7 +139,7 @@ cc -O2 -o "$work/count_postings" "$repo/bench/count_postings.c" || die "cannot c
 sql -c "COPY (SELECT name || ' ' || string_agg(df::text, ' ') FROM pdf GROUP BY name) TO STDOUT" \
 	| "$work/count_postings" "$nref" > "$rundir/pmem.tsv"
 chmod 644 "$rundir/pmem.tsv"
-sql -c "DROP TABLE IF EXISTS pmem" -c "CREATE TABLE pmem (name text PRIMARY KEY, postings bigint, ns float8)" \
+sql -c "CREATE TABLE pmem (name text PRIMARY KEY, postings bigint, ns float8)" \
 	-c "COPY pmem FROM '$rundir/pmem.tsv'"
 
 # explain_into MODE SETTINGS STATEMENT [COUNT]: for each query (%1$L in the
