@@ -44,6 +44,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_opfamily.h"
+#include "commands/defrem.h"
 #include "common/hashfn.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
@@ -57,22 +58,6 @@
 #include "kmer.h"
 #include "kmersearch.h"
 #include "score.h"
-
-/*
- * What extractQuery leaves for consistent and triConsistent.  Entries are
- * ordered: the plus strand's only, those of both strands, the minus
- * strand's only; so each strand's are a range.  Hashed keys may coincide:
- * an entry then stands for several query keys of a strand (mult).
- */
-typedef struct GinQueryExtra
-{
-	int64		threshold[2];	/* per strand; the minus strand's INT64_MAX when not searched */
-	bool		lossy;			/* entries weigh mult, and rows are rechecked */
-	int32		nentries;
-	int32		plus_end;		/* the plus strand's: [0, plus_end) */
-	int32		minus_start;	/* the minus strand's: [minus_start, nentries) */
-	int32	   *mult[2];		/* lossy keys: query keys an entry stands for, per strand */
-} GinQueryExtra;
 
 /*
  * The key of the occurrence-th (0-based) occurrence of a k-mer.  Exact keys
@@ -180,13 +165,25 @@ GinOptionsMatchSession(const KmerGinOptions *opts, Oid extschema, Oid table, Att
 	return set != NULL && SessionExcludesSource(set, source);
 }
 
+/*
+ * Whether an access method keeps this extension's k-mer keys: GIN, or the
+ * kmer method (whose name the extension's access method has).
+ */
+bool
+KmerIndexMethod(Oid amoid)
+{
+	return amoid == GIN_AM_OID || (OidIsValid(amoid) && amoid == get_index_am_oid(KMI_AM_NAME, true));
+}
+
+/* Whether an operator class name is one of this extension's k-mer classes (GIN's or kmer's). */
 bool
 GinIsKmerOpclassName(const char *name)
 {
-	return strcmp(name, GIN_OPCLASS_DNA2) == 0 || strcmp(name, GIN_OPCLASS_DNA4) == 0;
+	return strcmp(name, GIN_OPCLASS_DNA2) == 0 || strcmp(name, GIN_OPCLASS_DNA4) == 0 ||
+		strcmp(name, KMI_OPCLASS_DNA2) == 0 || strcmp(name, KMI_OPCLASS_DNA4) == 0;
 }
 
-/* Whether an operator family is one of this extension's GIN families. */
+/* Whether an operator family is one of this extension's k-mer families (of GIN or kmer). */
 bool
 GinIsKmerFamily(Oid opfamily, Oid extschema)
 {
@@ -197,7 +194,7 @@ GinIsKmerFamily(Oid opfamily, Oid extschema)
 	{
 		Form_pg_opfamily f = (Form_pg_opfamily) GETSTRUCT(tup);
 
-		ours = f->opfmethod == GIN_AM_OID && f->opfnamespace == extschema &&
+		ours = KmerIndexMethod(f->opfmethod) && f->opfnamespace == extschema &&
 			GinIsKmerOpclassName(NameStr(f->opfname));
 		ReleaseSysCache(tup);
 	}

@@ -65,11 +65,11 @@
 #include "index_meta.h"
 #include "kmersearch.h"
 
-/* Whether key column c of an index uses one of our GIN families. */
+/* Whether key column c of an index uses one of our k-mer families (GIN or kmer). */
 static bool
 IsKmerGinColumn(Relation index, int c, Oid extschema)
 {
-	return index->rd_rel->relam == GIN_AM_OID &&
+	return KmerIndexMethod(index->rd_rel->relam) &&
 		GinIsKmerFamily(index->rd_opfamily[c], extschema);
 }
 
@@ -437,7 +437,7 @@ RecordIndex(Oid indexoid, Oid extschema, bool created)
  * once the statement is transformed.
  */
 static Oid
-KmerOpclassOf(const IndexElem *elem, Oid relid, bool transformed, Oid ext, Oid *extschema,
+KmerOpclassOf(const IndexElem *elem, Oid amoid, Oid relid, bool transformed, Oid ext, Oid *extschema,
 			  char **name)
 {
 	Oid			opclass = InvalidOid;
@@ -445,7 +445,7 @@ KmerOpclassOf(const IndexElem *elem, Oid relid, bool transformed, Oid ext, Oid *
 	bool		ours = false;
 
 	if (elem->opclass != NIL)
-		opclass = get_opclass_oid(GIN_AM_OID, elem->opclass, true);
+		opclass = get_opclass_oid(amoid, elem->opclass, true);
 	else
 	{
 		Oid			typid = InvalidOid;
@@ -460,7 +460,7 @@ KmerOpclassOf(const IndexElem *elem, Oid relid, bool transformed, Oid ext, Oid *
 		else if (elem->expr != NULL && transformed)
 			typid = exprType(elem->expr);
 		if (OidIsValid(typid))
-			opclass = GetDefaultOpClass(typid, GIN_AM_OID);
+			opclass = GetDefaultOpClass(typid, amoid);
 	}
 	if (!OidIsValid(opclass))
 		return InvalidOid;
@@ -532,7 +532,8 @@ MetaCompleteIndexStmt(IndexStmt *stmt, const char *queryString)
 	 * arrive transformed, copying an index's definition: kept as they are.
 	 */
 	if (IsBinaryUpgrade || RecoveryInProgress() || stmt->transformed ||
-		stmt->accessMethod == NULL || strcmp(stmt->accessMethod, "gin") != 0)
+		stmt->accessMethod == NULL ||
+		(strcmp(stmt->accessMethod, "gin") != 0 && strcmp(stmt->accessMethod, KMI_AM_NAME) != 0))
 		return;
 	ext = get_extension_oid("pg_kmersearch", true);
 	if (!OidIsValid(ext))
@@ -563,6 +564,7 @@ CompleteIndexColumns(IndexStmt *stmt, Oid relid, Oid ext, const char *queryStrin
 	int			nours = 0;
 	bool		source = false;
 	IndexStmt  *typed = stmt;
+	Oid			amoid = get_index_am_oid(stmt->accessMethod, false);
 
 	foreach(lc, stmt->indexParams)
 	{
@@ -582,7 +584,7 @@ CompleteIndexColumns(IndexStmt *stmt, Oid relid, Oid ext, const char *queryStrin
 		IndexElem  *elem = (IndexElem *) lfirst(lc);
 		Oid			extschema = InvalidOid;
 		char	   *opcname = NULL;
-		Oid			opclass = KmerOpclassOf((IndexElem *) lfirst(tc), relid, typed->transformed, ext,
+		Oid			opclass = KmerOpclassOf((IndexElem *) lfirst(tc), amoid, relid, typed->transformed, ext,
 											&extschema, &opcname);
 		AttrNumber	attnum = elem->name != NULL ? get_attnum(relid, elem->name) : InvalidAttrNumber;
 		char	   *value;

@@ -64,6 +64,13 @@ object_ownercheck(Oid classid, Oid objectid, Oid roleid)
 #define KmerPrimaryKeyIndex(rel) RelationGetPrimaryKeyIndex(rel)
 #endif
 
+/* vacuum_delay_point() tells whether it is ANALYZE's from 18 on */
+#if PG_VERSION_NUM >= 180000
+#define KmerVacuumDelayPoint() vacuum_delay_point(false)
+#else
+#define KmerVacuumDelayPoint() vacuum_delay_point()
+#endif
+
 /* pg_attribute_noreturn() became pg_noreturn (placed first) in 18 */
 #if PG_VERSION_NUM < 180000
 #define pg_noreturn pg_attribute_noreturn()

@@ -53,7 +53,7 @@ DropMismatchedIndexes(PlannerInfo *root, RelOptInfo *rel, Oid extschema)
 		bool		usable = true;
 		int			c;
 
-		if (index->relam == GIN_AM_OID)
+		if (KmerIndexMethod(index->relam))
 		{
 			for (c = 0; c < index->nkeycolumns && usable; c++)
 			{

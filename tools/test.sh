@@ -301,11 +301,11 @@ do_upgrade() {
   ks_psql -d up -qc 'ALTER TABLE s.ref2 ADD COLUMN note text' || status=1
   ks_psql -d up -qAt -c 'ALTER EXTENSION pg_kmersearch UPDATE' > "$work/update.out" 2>&1 || status=1
   cat "$work/update.out"
-  ks_psql -d up -qAt -f "$work/answers.sql" > "$work/answers-1.1" || status=1
+  ks_psql -d up -qAt -f "$work/answers.sql" > "$work/answers-updated" || status=1
   upgrade_check "the searches ran ($(wc -l < "$work/answers-1.0") checksums)" test "$(wc -l < "$work/answers-1.0")" = 8 || status=1
-  upgrade_check "1.0 searches give the same answers with the 1.1 module, before the update" \
+  upgrade_check "1.0 searches give the same answers with the 1.2 module, before the update" \
     cmp -s "$work/answers-1.0" "$work/answers-module" || status=1
-  upgrade_check "and after it" cmp -s "$work/answers-1.0" "$work/answers-1.1" || status=1
+  upgrade_check "and after it" cmp -s "$work/answers-1.0" "$work/answers-updated" || status=1
   upgrade_check "the update gives the 1.0 index without exclusion highfreq_source=''" \
     test "$(ks_psql -d up -qAt -c "SELECT strpos(pg_get_indexdef('s.ref_plain'::regclass), 'highfreq_source=''''') > 0")" = t || status=1
   upgrade_check "the update names the index 1.0 did not record, with the REINDEX that rebuilds it" \
@@ -324,9 +324,9 @@ do_upgrade() {
   ks_psql -d postgres -qc 'CREATE DATABASE fresh' && ks_psql -d fresh -qc 'CREATE EXTENSION pg_kmersearch' \
     && ks_psql -d fresh -qAt -f "$work/objects.sql" > "$work/objects-new" || status=1
   upgrade_check "the objects listed ($(wc -l < "$work/objects-new"))" test "$(wc -l < "$work/objects-new")" -gt 100 || status=1
-  upgrade_check "the updated extension has the objects, definitions and comments of a new 1.1" \
+  upgrade_check "the updated extension has the objects, definitions and comments of a new 1.2" \
     diff "$work/objects-new" "$work/objects-updated" || status=1
-  upgrade_check "at version 1.1" grep -qx 'version 1.1' "$work/objects-updated" || status=1
+  upgrade_check "at version 1.2" grep -qx 'version 1.2' "$work/objects-updated" || status=1
 
   # pg_upgrade of that cluster into a new one (the same major: no Debian
   # suite here ships two), then the same answers and indexes
@@ -359,7 +359,8 @@ do_rpm() {
   files=$(rpm -qlp "$rpmfile" 2>/dev/null)
   instdir=$(dirname "$("$KS_PG_CONFIG" --bindir)")
   for f in "$instdir/lib/pg_kmersearch.so" "$instdir/share/extension/pg_kmersearch.control" \
-           "$instdir/share/extension/pg_kmersearch--1.1.sql" "$instdir/share/extension/pg_kmersearch--1.0--1.1.sql" \
+           "$instdir/share/extension/pg_kmersearch--1.2.sql" "$instdir/share/extension/pg_kmersearch--1.0--1.1.sql" \
+           "$instdir/share/extension/pg_kmersearch--1.1--1.2.sql" \
            "$instdir/doc/extension/pg_kmersearch.en.md" \
            LICENSE README.md pg_kmersearch.ja.md; do
     if printf '%s\n' "$files" | grep -q -- "$f\$"; then

@@ -1,7 +1,9 @@
 # Eight clients mix INSERT, UPDATE, DELETE, =% searches and VACUUM on a
-# table with a kmersearch GIN index for a bounded time (pgbench).  Afterwards
-# no client saw an error, the rows reconcile with what the clients logged,
-# and every search through the index finds what a sequential scan finds.
+# table with a kmersearch GIN index for a bounded time (pgbench), then the
+# same with a kmer index instead (whose inserts and VACUUMs move pending rows
+# into segments while searches read them).  Afterwards no client saw an
+# error, the rows reconcile with what the clients logged, and every search
+# through the index finds what a sequential scan finds.
 #
 # Run by test/tap.sh, which installs the extension into a DESTDIR;
 # KMERSEARCH_TAP_SECONDS sets the duration (default 20).
@@ -38,8 +40,6 @@ CREATE TABLE ops (op text NOT NULL, n integer NOT NULL);
 INSERT INTO reads (seq) SELECT $rand_seq FROM generate_series(1, 2000);
 CREATE INDEX reads_gin ON reads USING gin (seq kmersearch_dna4_gin_ops (kmer_size = 8, occur_bitlen = 4));
 });
-my $initial = $node->safe_psql('postgres', 'SELECT count(*) FROM reads');
-
 # one transaction per operation; inserts and deletes log what they did in
 # the same transaction, so that the row count can be reconciled
 my $script = qq{
@@ -59,46 +59,59 @@ VACUUM reads;
 SELECT count(*) FROM reads WHERE seq =% (SELECT seq::text FROM reads WHERE id >= :id ORDER BY id LIMIT 1);
 \\endif
 };
-$node->pgbench(
-	"--no-vacuum --client=8 --jobs=4 --time=$seconds",
-	0,
-	[qr/actually processed: [1-9]\d*/],
-	[qr/^$/],
-	'8 clients mixing writes, searches and VACUUM: no client error',
-	{ 'kmersearch_mix' => $script });
+sub run_mix
+{
+	my ($method) = @_;
+	my $initial = $node->safe_psql('postgres', 'SELECT count(*) FROM reads');
+	$node->safe_psql('postgres', 'TRUNCATE ops');
+	$node->pgbench(
+		"--no-vacuum --client=8 --jobs=4 --time=$seconds",
+		0,
+		[qr/actually processed: [1-9]\d*/],
+		[qr/^$/],
+		"$method: 8 clients mixing writes, searches and VACUUM: no client error",
+		{ "kmersearch_mix_$method" => $script });
 
-my $final = $node->safe_psql('postgres', 'SELECT count(*) FROM reads');
-my $logged = $node->safe_psql('postgres',
-	q{SELECT coalesce(sum(n) FILTER (WHERE op = 'insert'), 0) - coalesce(sum(n) FILTER (WHERE op = 'delete'), 0) FROM ops});
-is($final, $initial + $logged, "rows reconcile: $initial + $logged logged = $final");
-my $inserted = $node->safe_psql('postgres', q{SELECT coalesce(sum(n), 0) FROM ops WHERE op = 'insert'});
-cmp_ok($inserted, '>', 0, "the clients inserted $inserted rows");
+	my $final = $node->safe_psql('postgres', 'SELECT count(*) FROM reads');
+	my $logged = $node->safe_psql('postgres',
+		q{SELECT coalesce(sum(n) FILTER (WHERE op = 'insert'), 0) - coalesce(sum(n) FILTER (WHERE op = 'delete'), 0) FROM ops});
+	is($final, $initial + $logged, "$method: rows reconcile: $initial + $logged logged = $final");
+	my $inserted = $node->safe_psql('postgres', q{SELECT coalesce(sum(n), 0) FROM ops WHERE op = 'insert'});
+	cmp_ok($inserted, '>', 0, "$method: the clients inserted $inserted rows");
 
-# every search through the index equals a sequential scan
-$node->safe_psql('postgres', 'VACUUM ANALYZE reads');
-my $mismatch = $node->safe_psql('postgres', q{
-CREATE FUNCTION rows_by(q text, path text) RETURNS integer[] LANGUAGE plpgsql AS $$
-DECLARE r integer[];
-BEGIN
-    IF path = 'index' THEN
-        PERFORM set_config('enable_seqscan', 'off', true);
-        PERFORM set_config('enable_bitmapscan', 'on', true);
-    ELSE
-        PERFORM set_config('enable_seqscan', 'on', true);
-        PERFORM set_config('enable_bitmapscan', 'off', true);
-    END IF;
-    SELECT array_agg(id ORDER BY id) INTO r FROM reads WHERE seq =% q;
-    RETURN coalesce(r, '{}');
-END $$;
-SELECT count(*) FROM (SELECT seq::text AS q FROM reads ORDER BY id DESC LIMIT 100) s
- WHERE rows_by(q, 'index') IS DISTINCT FROM rows_by(q, 'seq');
+	# every search through the index equals a sequential scan
+	$node->safe_psql('postgres', 'VACUUM ANALYZE reads');
+	my $mismatch = $node->safe_psql('postgres', q{
+	CREATE OR REPLACE FUNCTION rows_by(q text, path text) RETURNS integer[] LANGUAGE plpgsql AS $$
+	DECLARE r integer[];
+	BEGIN
+	    IF path = 'index' THEN
+	        PERFORM set_config('enable_seqscan', 'off', true);
+	        PERFORM set_config('enable_bitmapscan', 'on', true);
+	    ELSE
+	        PERFORM set_config('enable_seqscan', 'on', true);
+	        PERFORM set_config('enable_bitmapscan', 'off', true);
+	    END IF;
+	    SELECT array_agg(id ORDER BY id) INTO r FROM reads WHERE seq =% q;
+	    RETURN coalesce(r, '{}');
+	END $$;
+	SELECT count(*) FROM (SELECT seq::text AS q FROM reads ORDER BY id DESC LIMIT 100) s
+	 WHERE rows_by(q, 'index') IS DISTINCT FROM rows_by(q, 'seq');
+	});
+	is($mismatch, '0', "$method: 100 searches: the index finds exactly what a sequential scan finds");
+	my $uses_index = $node->safe_psql('postgres', q{
+	SET enable_seqscan = off;
+	EXPLAIN (COSTS OFF) SELECT id FROM reads WHERE seq =% 'ACGTACGTACGTACGTACGTACGT';
+	});
+	like($uses_index, qr/Bitmap Index Scan on reads_$method/, "$method: and that search did use the index");
+}
+
+run_mix('gin');
+$node->safe_psql('postgres', q{
+DROP INDEX reads_gin;
+CREATE INDEX reads_kmer ON reads USING kmer (seq kmersearch_dna4_kmer_ops (kmer_size = 8, occur_bitlen = 4));
 });
-is($mismatch, '0', '100 searches: the index finds exactly what a sequential scan finds');
-my $uses_index = $node->safe_psql('postgres', q{
-SET enable_seqscan = off;
-EXPLAIN (COSTS OFF) SELECT id FROM reads WHERE seq =% 'ACGTACGTACGTACGTACGTACGT';
-});
-like($uses_index, qr/Bitmap Index Scan on reads_gin/, 'and that search did use the index');
+run_mix('kmer');
 
 $node->stop;
 unlike(slurp_file($node->logfile), qr/PANIC|terminated by signal|TRAP:/, 'no crash in the server log');
