@@ -35,6 +35,7 @@
 #include "access/reloptions.h"
 #include "access/xact.h"
 #include "catalog/pg_namespace.h"
+#include "commands/defrem.h"
 #include "common/hashfn.h"
 #include "lib/ilist.h"
 #include "lib/stringinfo.h"
@@ -823,6 +824,12 @@ void
 ReleaseSysCache(HeapTuple tuple)
 {
 	UNREACHABLE("ReleaseSysCache");
+}
+
+Oid
+get_index_am_oid(const char *amname, bool missing_ok)
+{
+	UNREACHABLE("get_index_am_oid");
 }
 
 void
