@@ -373,7 +373,8 @@ DeletePage(Relation index, BlockNumber blk, FullTransactionId stamp)
  * (exclusively) by the caller: their keys become (key, row) pairs, sorted
  * and written as segments of up to KMI_SEGMENT_ROWS rows; the record that
  * links the last segment also empties the stream, whose pages are then
- * marked deleted.  Removed rows are left out.  A crash between two
+ * marked deleted.  Every pending row goes in, removed or not: VACUUM
+ * flushes before it clears removed rows from the segments.  A crash between two
  * segments of one flush (more than KMI_SEGMENT_ROWS pending rows) leaves
  * the first segments' rows pending too: a bitmap has each TID once, so
  * searches do not change, and the next flush writes them again.
