@@ -49,7 +49,7 @@ BEGIN
     RETURN 'index: ' || coalesce(by_index, '') || ' scan: ' || coalesce(by_scan, '');
 END $$;
 
--- a build with little memory: many segments
+-- a build with little memory: many runs, merged into one segment
 SET maintenance_work_mem = '1MB';
 CREATE INDEX kr_kmer ON kr USING kmer (seq);
 RESET maintenance_work_mem;
@@ -127,6 +127,26 @@ SET kmersearch.kmer_size = 12;
 SELECT * FROM plan($$SELECT id FROM kr2 WHERE seq =% 'ACGTACGTACGTACGTACGTACGTACGTACGTAC'$$);
 RESET kmersearch.kmer_size;
 RESET kmersearch.occur_bitlen;
+
+-- segments of several blocks of 65,536 rows, merged from many runs: 140,000
+-- rows, a build with little memory (a run of 1,337 rows, 64 runs a segment)
+CREATE TABLE kb (id integer PRIMARY KEY, seq dna2);
+INSERT INTO kb SELECT i, translate(md5('f' || i % 700) || md5('r' || i), '0123456789abcdef',
+                                   'ACGTACGTACGTACGT')::dna2
+  FROM generate_series(1, 140000) AS i;
+SET maintenance_work_mem = '1MB';
+CREATE INDEX kb_kmer ON kb USING kmer (seq);
+RESET maintenance_work_mem;
+SELECT segments, segment_rows, pending_rows FROM kmersearch_kmer_index_stats('kb_kmer');
+DROP TABLE kq;
+CREATE TABLE kq (name text PRIMARY KEY, query text);
+INSERT INTO kq SELECT 'f' || f, translate(md5('f' || f), '0123456789abcdef', 'ACGTACGTACGTACGT')
+  FROM (VALUES (3), (699)) v(f);
+INSERT INTO kq SELECT 'r' || id, kmersearch_revcomp(overlay(seq::text PLACING 'TT' FROM 40)) FROM kb
+ WHERE id IN (5, 70000, 139999);
+SELECT same('kb', '{kmersearch.min_shared_ngram_key_rate, 0.9}');
+SELECT same('kb', '{kmersearch.min_shared_ngram_key_rate, 0.4, kmersearch.strand, both}');
+DROP TABLE kb;
 
 -- an unlogged table's index
 CREATE UNLOGGED TABLE ku (id integer, seq dna4);

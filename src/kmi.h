@@ -7,10 +7,11 @@
  * candidate once per query key; at 10^5 rows and more that loop, and
  * decoding the lists, is the search's time (bench/README.md, "Where the
  * time goes on the full set").  This method numbers rows densely within
- * segments of at most KMI_SEGMENT_ROWS rows, keeps each key's list as 16-bit
- * row numbers, and answers a search by counting, per segment, the query's
- * keys a row has into 16-bit counters (128 KB, in the cache): the count is
- * the score.
+ * segments of up to KMI_SEGMENT_ROWS rows, keeps each key's list as 16-bit
+ * row numbers grouped by block of KMI_BLOCK_ROWS rows, and answers a search
+ * by counting, per segment, the query's keys a row has: the count is the
+ * score.  One dictionary serves a whole segment, so a query looks each key
+ * up once a segment.
  *
  * The relation:
  *   block 0     the metapage
@@ -19,9 +20,16 @@
  *               except that VACUUM clears the row map entries of dead rows:
  *                 head      KmiSegmentHead: counts
  *                 rowmap    row number -> heap TID (invalid: removed)
+ *                 postings  the lists, one after another: a list is, for
+ *                           each block that has rows of it (ascending), the
+ *                           block's number, its row count less one, and the
+ *                           rows' numbers within the block (ascending), all
+ *                           uint16 words
  *                 fences    the first key of each dictionary page
- *                 dict      KmiDictEntry: key, where its list starts, length
- *                 postings  the lists, uint16 row numbers, ascending
+ *                 dict      KmiDictEntry: key, where its list starts, its
+ *                           words and rows
+ *               A build sorts its pairs in runs that fit its memory and
+ *               merges up to KMI_MERGE_RUNS runs into a segment.
  *   directory   pages listing the segments (KmiSegmentRef), chained from
  *               the metapage
  *   pending     rows inserted since: a stream of int64 words over chained
@@ -44,7 +52,7 @@
 #include "utils/relcache.h"
 
 #define KMI_MAGIC			0x4B4D4931	/* "KMI1" */
-#define KMI_VERSION			1
+#define KMI_VERSION			2
 #define KMI_METAPAGE_BLKNO	0
 #define KMI_PAGE_ID			0xFF86	/* in the opaque area, as GIN's and others' */
 
@@ -58,8 +66,14 @@
 #define KMI_MATCH_STRATEGY		1
 #define KMI_NSTRATEGIES			1
 
-/* rows a segment numbers, so that a row number is a uint16 */
-#define KMI_SEGMENT_ROWS		65536
+/*
+ * Rows a block numbers, so that a row number within it is a uint16; blocks
+ * a segment has; sorted runs a segment is merged from, at most.
+ */
+#define KMI_BLOCK_ROWS			65536
+#define KMI_SEGMENT_BLOCKS		16
+#define KMI_SEGMENT_ROWS		(KMI_BLOCK_ROWS * KMI_SEGMENT_BLOCKS)
+#define KMI_MERGE_RUNS			64
 
 /* page types */
 #define KMI_PAGE_META			1
@@ -126,20 +140,22 @@ typedef struct KmiSegmentHead
 {
 	uint32		nrows;			/* 1 .. KMI_SEGMENT_ROWS */
 	uint32		rowmap_pages;
+	uint32		posting_pages;
 	uint32		fence_pages;
 	uint32		dict_pages;
-	uint32		posting_pages;
+	uint32		pad;
 	uint64		nkeys;			/* dictionary entries */
-	uint64		npostings;
+	uint64		nwords;			/* uint16 words of the posting stream */
+	uint64		npostings;		/* rows of all lists */
 } KmiSegmentHead;
 
 /* A dictionary entry: a key and its list in the segment's posting stream. */
 typedef struct KmiDictEntry
 {
 	int64		key;
-	uint64		start;			/* index of its first row number in the stream */
+	uint64		start;			/* index of its first word in the stream */
+	uint32		words;			/* its words, block headers included */
 	uint32		count;			/* rows that have the key */
-	uint32		pad;
 } KmiDictEntry;
 
 #define KMI_ROWMAP_PER_PAGE		(KMI_PAGE_CONTENT / sizeof(ItemPointerData))
@@ -156,19 +172,25 @@ KmiRowmapStart(BlockNumber head)
 	return head + 1;
 }
 static inline BlockNumber
-KmiFenceStart(BlockNumber head, const KmiSegmentHead *h)
+KmiPostingStart(BlockNumber head, const KmiSegmentHead *h)
 {
 	return head + 1 + h->rowmap_pages;
 }
 static inline BlockNumber
-KmiDictStart(BlockNumber head, const KmiSegmentHead *h)
+KmiFenceStart(BlockNumber head, const KmiSegmentHead *h)
 {
-	return head + 1 + h->rowmap_pages + h->fence_pages;
+	return head + 1 + h->rowmap_pages + h->posting_pages;
 }
 static inline BlockNumber
-KmiPostingStart(BlockNumber head, const KmiSegmentHead *h)
+KmiDictStart(BlockNumber head, const KmiSegmentHead *h)
 {
-	return head + 1 + h->rowmap_pages + h->fence_pages + h->dict_pages;
+	return head + 1 + h->rowmap_pages + h->posting_pages + h->fence_pages;
+}
+/* the block after the segment's last */
+static inline uint64
+KmiSegmentEnd(BlockNumber head, const KmiSegmentHead *h)
+{
+	return (uint64) head + 1 + h->rowmap_pages + h->posting_pages + h->fence_pages + h->dict_pages;
 }
 
 /* A TID as a pending-stream word, and back: block in the high bits. */

@@ -5,11 +5,15 @@
  *
  * A build scans the table, takes each row's keys and gives the row the
  * next row number of the current segment; the (key, row number) pairs are
- * held in memory until the segment has KMI_SEGMENT_ROWS rows or the pairs
- * fill maintenance_work_mem, then sorted by key (a stable radix sort, so
- * each list stays in row order) and written as a segment.  The pages are
- * written through shared buffers and WAL-logged whole at the end, as
- * PostgreSQL's own index builds do.
+ * held in memory until the run has KMI_BLOCK_ROWS rows or the pairs fill
+ * maintenance_work_mem, then sorted by key (a stable radix sort, so each
+ * list stays in row order) and spilled to a temporary file.  A segment's
+ * runs (KMI_SEGMENT_ROWS rows or KMI_MERGE_RUNS runs at most) are merged by
+ * key into its lists, so that a search finds each of its keys once in the
+ * segment's one dictionary.  The pages are written through shared buffers
+ * and WAL-logged whole at the end, as PostgreSQL's own index builds do; a
+ * flush of the pending rows writes its segment the same way, each page a
+ * generic WAL record.
  */
 #include "postgres.h"
 
@@ -17,7 +21,9 @@
 #include "access/tableam.h"
 #include "access/xloginsert.h"
 #include "catalog/index.h"
+#include "lib/binaryheap.h"
 #include "miscadmin.h"
+#include "storage/buffile.h"
 #include "storage/bufmgr.h"
 #include "storage/indexfsm.h"
 #include "storage/lmgr.h"
@@ -207,106 +213,459 @@ AddToDirectory(Relation index, ForkNumber fork, Buffer metabuf, BlockNumber head
 }
 
 /*
- * Write a segment of nrows rows (tids, by row number) whose pairs (keys,
- * rows: npairs of them) are sorted by key and, within a key, by row; link
- * it into the directory (the metapage metabuf locked by the caller; with
- * reset_pending, the same record empties the pending stream).
- * Returns its head block.  bulk: in a build (the pages are WAL-logged by the
- * build when it ends).
+ * A sorted run spilled to a temporary file: per key (ascending), the key,
+ * its row count and its rows (the run's row numbers, ascending).
  */
-static BlockNumber
-WriteSegment(Relation index, ForkNumber fork, Buffer metabuf, int64 *keys, uint16 *rows, Size npairs,
-			 ItemPointerData *tids, uint32 nrows, bool bulk, bool reset_pending)
+typedef struct KmiRun
 {
-	PageWriter	w = {index, fork, bulk, InvalidBuffer, NULL, NULL, 0};
-	KmiSegmentHead h;
-	uint64		nkeys = 0;
-	uint64		i,
-				j;
-	int64	   *fences;
-	BlockNumber head;
-	char	   *content;
+	BufFile    *file;
+	uint32		first;			/* the segment's row number of the run's row 0 */
+} KmiRun;
 
-	Assert(nrows > 0 && nrows <= KMI_SEGMENT_ROWS);
-	for (i = 0; i < npairs; i++)
-		if (i == 0 || keys[i] != keys[i - 1])
-			nkeys++;
-	memset(&h, 0, sizeof(h));
-	h.nrows = nrows;
-	h.nkeys = nkeys;
-	h.npostings = npairs;
-	h.rowmap_pages = (nrows + KMI_ROWMAP_PER_PAGE - 1) / KMI_ROWMAP_PER_PAGE;
-	h.dict_pages = (nkeys + KMI_DICT_PER_PAGE - 1) / KMI_DICT_PER_PAGE;
-	h.fence_pages = (h.dict_pages + KMI_FENCES_PER_PAGE - 1) / KMI_FENCES_PER_PAGE;
-	h.posting_pages = (npairs + KMI_POSTINGS_PER_PAGE - 1) / KMI_POSTINGS_PER_PAGE;
-	fences = palloc_extended(Max(h.dict_pages, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	for (i = 0, j = 0; i < npairs; i++)
-		if (i == 0 || keys[i] != keys[i - 1])
-		{
-			if (j % KMI_DICT_PER_PAGE == 0)
-				fences[j / KMI_DICT_PER_PAGE] = keys[i];
-			j++;
-		}
+/*
+ * Rows on their way into segments: the (key, row) pairs of the current run
+ * in memory, the runs spilled before it, and the segment's TIDs.  A run
+ * ends at KMI_BLOCK_ROWS rows (its row numbers are uint16) or when its
+ * pairs fill the memory; a segment when it has KMI_SEGMENT_ROWS rows or
+ * KMI_MERGE_RUNS spilled runs.
+ */
+typedef struct SegmentBuilder
+{
+	Relation	index;
+	bool		bulk;			/* a build: the pages are WAL-logged when it ends */
+	Buffer		metabuf;		/* locked by the caller, or invalid: locked per segment */
+	Size		cap;			/* pairs the memory holds */
+	Size		alloc;			/* pairs allocated */
+	int64	   *keys;
+	uint16	   *rows;			/* row numbers within the run */
+	Size		npairs;
+	uint32		runrows;		/* rows of the run in memory */
+	KmiRun		runs[KMI_MERGE_RUNS];
+	int			nruns;
+	ItemPointerData *tids;		/* the segment's rows, by row number */
+	uint32		tidcap;
+	uint32		nrows;
+} SegmentBuilder;
 
-	/* contiguous: no other backend extends the index meanwhile */
-	LockRelationForExtension(index, ExclusiveLock);
-	content = WriterNewPage(&w, KMI_PAGE_SEGHEAD);
-	head = BufferGetBlockNumber(w.buf);
-	memcpy(content, &h, sizeof(h));
-	w.used = sizeof(h);
+/* A run read back, key by key, from its file or (the last run) from memory. */
+typedef struct RunReader
+{
+	int64		key;
+	uint32		count;
+	const uint16 *rows;
+	uint32		first;
+	BufFile    *file;
+	uint16	   *buf;			/* a spilled run's rows of the key */
+	uint32		bufcap;
+	const int64 *mkeys;			/* the run in memory */
+	const uint16 *mrows;
+	Size		pos;
+	Size		npairs;
+} RunReader;
 
-	for (i = 0; i < nrows; i++)
+static void
+BuilderInit(SegmentBuilder *sb, Relation index, bool bulk, Buffer metabuf, Size budget)
+{
+	memset(sb, 0, sizeof(*sb));
+	sb->index = index;
+	sb->bulk = bulk;
+	sb->metabuf = metabuf;
+	/* a pair is a key and a row number, twice while sorting; the TIDs aside */
+	sb->cap = Max(budget / (2 * (sizeof(int64) + sizeof(uint16))), (Size) KMI_BLOCK_ROWS);
+}
+
+static void
+RunRead(BufFile *file, void *ptr, size_t size)
+{
+	size_t		got = BufFileRead(file, ptr, size);
+
+	if (got != size)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not read from a kmer index build's temporary file: read only %zu of %zu bytes",
+						got, size)));
+}
+
+/* The reader's next key, false at the run's end. */
+static bool
+ReaderNext(RunReader *r)
+{
+	if (r->file != NULL)
 	{
+		size_t		got = BufFileRead(r->file, &r->key, sizeof(int64));
+
+		if (got == 0)
+			return false;
+		if (got != sizeof(int64))
+			RunRead(r->file, &r->key, sizeof(int64));	/* reports the short read */
+		RunRead(r->file, &r->count, sizeof(uint32));
+		if (r->count == 0 || r->count > KMI_BLOCK_ROWS)
+			elog(ERROR, "kmer index build's temporary file has a list of %u rows", r->count);
+		if (r->count > r->bufcap)
+		{
+			r->bufcap = Max(r->count, Min(r->bufcap * 2, KMI_BLOCK_ROWS));
+			r->buf = r->buf == NULL ? palloc(r->bufcap * sizeof(uint16))
+				: repalloc(r->buf, r->bufcap * sizeof(uint16));
+		}
+		RunRead(r->file, r->buf, r->count * sizeof(uint16));
+		r->rows = r->buf;
+		return true;
+	}
+	else
+	{
+		Size		end = r->pos + 1;
+
+		if (r->pos >= r->npairs)
+			return false;
+		while (end < r->npairs && r->mkeys[end] == r->mkeys[r->pos])
+			end++;
+		r->key = r->mkeys[r->pos];
+		r->count = (uint32) (end - r->pos);
+		r->rows = r->mrows + r->pos;
+		r->pos = end;
+		return true;
+	}
+}
+
+/* The smallest key first; of equal keys, the earlier run's (its rows are lower). */
+static int
+CompareReaders(Datum a, Datum b, void *arg)
+{
+	RunReader  *readers = (RunReader *) arg;
+	const RunReader *x = &readers[DatumGetInt32(a)];
+	const RunReader *y = &readers[DatumGetInt32(b)];
+
+	if (x->key != y->key)
+		return x->key < y->key ? 1 : -1;
+	return DatumGetInt32(a) < DatumGetInt32(b) ? 1 : -1;
+}
+
+/* Sort the run in memory and write it to a temporary file of its own. */
+static void
+SpillRun(SegmentBuilder *sb)
+{
+	KmiRun	   *run = &sb->runs[sb->nruns];
+	Size		i;
+
+	Assert(sb->nruns < KMI_MERGE_RUNS && sb->runrows > 0);
+	SortPairs(sb->keys, sb->rows, sb->npairs);
+	run->file = BufFileCreateTemp(false);
+	run->first = sb->nrows - sb->runrows;
+	for (i = 0; i < sb->npairs;)
+	{
+		Size		end = i + 1;
+		uint32		n;
+
+		while (end < sb->npairs && sb->keys[end] == sb->keys[i])
+			end++;
+		n = (uint32) (end - i);
+		BufFileWrite(run->file, &sb->keys[i], sizeof(int64));
+		BufFileWrite(run->file, &n, sizeof(uint32));
+		BufFileWrite(run->file, &sb->rows[i], n * sizeof(uint16));
+		i = end;
+	}
+	if (BufFileSeek(run->file, 0, 0, SEEK_SET) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not rewind a kmer index build's temporary file: %m")));
+	sb->nruns++;
+	sb->npairs = 0;
+	sb->runrows = 0;
+}
+
+/* The posting pages of a segment being written, filled word by word. */
+typedef struct PostingWriter
+{
+	PageWriter *w;
+	uint16	   *words;			/* the current page's */
+	uint32		used;			/* of its words */
+	uint64		nwords;
+	uint32		pages;
+} PostingWriter;
+
+static void
+PutWords(PostingWriter *pw, const uint16 *src, uint32 n)
+{
+	while (n > 0)
+	{
+		uint32		k;
+
+		if (pw->words == NULL || pw->used == KMI_POSTINGS_PER_PAGE)
+		{
+			pw->words = (uint16 *) WriterNewPage(pw->w, KMI_PAGE_POSTING);
+			pw->used = 0;
+			pw->pages++;
+		}
+		k = Min(n, (uint32) KMI_POSTINGS_PER_PAGE - pw->used);
+		memcpy(pw->words + pw->used, src, k * sizeof(uint16));
+		pw->used += k;
+		pw->w->used = pw->used * sizeof(uint16);
+		pw->nwords += k;
+		src += k;
+		n -= k;
+	}
+}
+
+/*
+ * Write the builder's rows as a segment: the spilled runs and the one in
+ * memory merged by key, each key's rows grouped by block; link it into the
+ * directory (with reset_pending, the same record empties the pending
+ * stream).  The segment's blocks are contiguous: the relation extension
+ * lock is held while they are written.
+ */
+static void
+BuilderFinishSegment(SegmentBuilder *sb, bool reset_pending)
+{
+	PageWriter	w = {sb->index, MAIN_FORKNUM, sb->bulk, InvalidBuffer, NULL, NULL, 0};
+	PostingWriter pw = {&w, NULL, 0, 0, 0};
+	int			nreaders = sb->nruns + (sb->runrows > 0 ? 1 : 0);
+	RunReader  *readers = palloc0(sizeof(RunReader) * Max(nreaders, 1));
+	binaryheap *heap = binaryheap_allocate(Max(nreaders, 1), CompareReaders, readers);
+	uint32	   *keyrows = palloc(sizeof(uint32) * sb->nrows);
+	uint16	   *words = palloc(sizeof(uint16) * sb->nrows);
+	uint32		nkeyrows = 0;
+	int64		curkey = 0;
+	KmiSegmentHead h;
+	BufFile    *dict = BufFileCreateTemp(false);
+	int64	   *fences = NULL;
+	uint32		nfences = 0,
+				fencecap = 0;
+	Buffer		headbuf,
+				metabuf;
+	BlockNumber head;
+	Page		page;
+	uint64		i;
+	int			r;
+
+	Assert(sb->nrows > 0 && sb->nrows <= KMI_SEGMENT_ROWS);
+	if (sb->runrows > 0)
+		SortPairs(sb->keys, sb->rows, sb->npairs);
+	for (r = 0; r < nreaders; r++)
+	{
+		RunReader  *rd = &readers[r];
+
+		if (r < sb->nruns)
+		{
+			rd->file = sb->runs[r].file;
+			rd->first = sb->runs[r].first;
+		}
+		else
+		{
+			rd->mkeys = sb->keys;
+			rd->mrows = sb->rows;
+			rd->npairs = sb->npairs;
+			rd->first = sb->nrows - sb->runrows;
+		}
+		if (ReaderNext(rd))
+			binaryheap_add_unordered(heap, Int32GetDatum(r));
+	}
+	binaryheap_build(heap);
+
+	memset(&h, 0, sizeof(h));
+	h.nrows = sb->nrows;
+	h.rowmap_pages = (sb->nrows + KMI_ROWMAP_PER_PAGE - 1) / KMI_ROWMAP_PER_PAGE;
+
+	LockRelationForExtension(sb->index, ExclusiveLock);
+	/* the head first (written last, with the counts), then the row map */
+	headbuf = ReadBufferExtended(sb->index, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
+	LockBuffer(headbuf, BUFFER_LOCK_EXCLUSIVE);
+	head = BufferGetBlockNumber(headbuf);
+	for (i = 0; i < sb->nrows; i++)
+	{
+		char	   *content;
+
 		if (i % KMI_ROWMAP_PER_PAGE == 0)
-			content = WriterNewPage(&w, KMI_PAGE_ROWMAP);
-		memcpy(content + w.used, &tids[i], sizeof(ItemPointerData));
+			(void) WriterNewPage(&w, KMI_PAGE_ROWMAP);
+		content = PageGetContents(w.page);
+		memcpy(content + w.used, &sb->tids[i], sizeof(ItemPointerData));
 		w.used += sizeof(ItemPointerData);
 	}
-	for (i = 0; i < h.dict_pages; i++)
+	WriterFinishPage(&w);
+
+	/* the lists, key by key; their dictionary entries to a file meanwhile */
+	for (;;)
 	{
+		bool		done = binaryheap_empty(heap);
+		RunReader  *rd = done ? NULL : &readers[DatumGetInt32(binaryheap_first(heap))];
+
+		if (nkeyrows > 0 && (done || rd->key != curkey))
+		{
+			KmiDictEntry e;
+			uint32		j = 0;
+
+			CHECK_FOR_INTERRUPTS();
+			memset(&e, 0, sizeof(e));
+			e.key = curkey;
+			e.start = pw.nwords;
+			e.count = nkeyrows;
+			while (j < nkeyrows)
+			{
+				uint32		block = keyrows[j] / KMI_BLOCK_ROWS,
+							k = j;
+				uint16		hdr[2];
+
+				while (k < nkeyrows && keyrows[k] / KMI_BLOCK_ROWS == block)
+				{
+					words[k - j] = (uint16) (keyrows[k] % KMI_BLOCK_ROWS);
+					k++;
+				}
+				hdr[0] = (uint16) block;
+				hdr[1] = (uint16) (k - j - 1);
+				PutWords(&pw, hdr, 2);
+				PutWords(&pw, words, k - j);
+				j = k;
+			}
+			e.words = (uint32) (pw.nwords - e.start);
+			if (h.nkeys % KMI_DICT_PER_PAGE == 0)
+			{
+				if (nfences == fencecap)
+				{
+					fencecap = Max(fencecap * 2, 1024);
+					fences = fences == NULL ? palloc(sizeof(int64) * fencecap)
+						: repalloc_huge(fences, sizeof(int64) * fencecap);
+				}
+				fences[nfences++] = curkey;
+			}
+			BufFileWrite(dict, &e, sizeof(e));
+			h.nkeys++;
+			h.npostings += nkeyrows;
+			nkeyrows = 0;
+		}
+		if (done)
+			break;
+		curkey = rd->key;
+		if (nkeyrows + rd->count > sb->nrows)
+			elog(ERROR, "kmer index build has more rows of a key than rows");
+		for (i = 0; i < rd->count; i++)
+			keyrows[nkeyrows++] = rd->first + rd->rows[i];
+		if (ReaderNext(rd))
+			binaryheap_replace_first(heap, binaryheap_first(heap));
+		else
+			(void) binaryheap_remove_first(heap);
+	}
+	WriterFinishPage(&w);
+	h.nwords = pw.nwords;
+	h.posting_pages = pw.pages;
+	h.dict_pages = (h.nkeys + KMI_DICT_PER_PAGE - 1) / KMI_DICT_PER_PAGE;
+	h.fence_pages = (h.dict_pages + KMI_FENCES_PER_PAGE - 1) / KMI_FENCES_PER_PAGE;
+	Assert(nfences == h.dict_pages);
+
+	for (i = 0; i < nfences; i++)
+	{
+		char	   *content;
+
 		if (i % KMI_FENCES_PER_PAGE == 0)
-			content = WriterNewPage(&w, KMI_PAGE_FENCE);
+			(void) WriterNewPage(&w, KMI_PAGE_FENCE);
+		content = PageGetContents(w.page);
 		memcpy(content + w.used, &fences[i], sizeof(int64));
 		w.used += sizeof(int64);
 	}
-	for (i = 0, j = 0; i < npairs;)
+	if (BufFileSeek(dict, 0, 0, SEEK_SET) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not rewind a kmer index build's temporary file: %m")));
+	for (i = 0; i < h.nkeys; i += KMI_DICT_PER_PAGE)
 	{
-		KmiDictEntry e;
-		uint64		end = i + 1;
-
-		while (end < npairs && keys[end] == keys[i])
-			end++;
-		if (j % KMI_DICT_PER_PAGE == 0)
-		{
-			CHECK_FOR_INTERRUPTS();
-			content = WriterNewPage(&w, KMI_PAGE_DICT);
-		}
-		memset(&e, 0, sizeof(e));
-		e.key = keys[i];
-		e.start = i;
-		e.count = (uint32) (end - i);
-		memcpy(content + w.used, &e, sizeof(e));
-		w.used += sizeof(e);
-		j++;
-		i = end;
-	}
-	for (i = 0; i < npairs; i += KMI_POSTINGS_PER_PAGE)
-	{
-		Size		n = Min(npairs - i, KMI_POSTINGS_PER_PAGE);
+		uint32		n = (uint32) Min(h.nkeys - i, (uint64) KMI_DICT_PER_PAGE);
+		char	   *content;
 
 		CHECK_FOR_INTERRUPTS();
-		content = WriterNewPage(&w, KMI_PAGE_POSTING);
-		memcpy(content, rows + i, n * sizeof(uint16));
-		w.used = n * sizeof(uint16);
+		content = WriterNewPage(&w, KMI_PAGE_DICT);
+		RunRead(dict, content, n * sizeof(KmiDictEntry));
+		w.used = n * sizeof(KmiDictEntry);
 	}
 	WriterFinishPage(&w);
-	Assert(RelationGetNumberOfBlocksInFork(index, fork) ==
-		   head + 1 + h.rowmap_pages + h.fence_pages + h.dict_pages + h.posting_pages);
-	UnlockRelationForExtension(index, ExclusiveLock);
-	pfree(fences);
 
-	AddToDirectory(index, fork, metabuf, head, nrows, bulk, reset_pending);
-	return head;
+	/* the head, with the counts */
+	if (sb->bulk)
+		page = BufferGetPage(headbuf);
+	else
+	{
+		w.state = GenericXLogStart(sb->index);
+		page = GenericXLogRegisterBuffer(w.state, headbuf, GENERIC_XLOG_FULL_IMAGE);
+	}
+	KmiInitPage(page, KMI_PAGE_SEGHEAD);
+	memcpy(PageGetContents(page), &h, sizeof(h));
+	((PageHeader) page)->pd_lower = MAXALIGN(SizeOfPageHeaderData) + sizeof(h);
+	if (sb->bulk)
+		MarkBufferDirty(headbuf);
+	else
+		GenericXLogFinish(w.state);
+	UnlockReleaseBuffer(headbuf);
+	Assert(RelationGetNumberOfBlocksInFork(sb->index, MAIN_FORKNUM) == KmiSegmentEnd(head, &h));
+	UnlockRelationForExtension(sb->index, ExclusiveLock);
+
+	metabuf = sb->metabuf;
+	if (metabuf == InvalidBuffer)
+	{
+		metabuf = ReadBuffer(sb->index, KMI_METAPAGE_BLKNO);
+		LockBuffer(metabuf, BUFFER_LOCK_EXCLUSIVE);
+	}
+	AddToDirectory(sb->index, MAIN_FORKNUM, metabuf, head, sb->nrows, sb->bulk, reset_pending);
+	if (sb->metabuf == InvalidBuffer)
+		UnlockReleaseBuffer(metabuf);
+
+	for (r = 0; r < sb->nruns; r++)
+		BufFileClose(sb->runs[r].file);
+	BufFileClose(dict);
+	for (r = 0; r < nreaders; r++)
+		if (readers[r].buf != NULL)
+			pfree(readers[r].buf);
+	binaryheap_free(heap);
+	pfree(readers);
+	pfree(keyrows);
+	pfree(words);
+	if (fences != NULL)
+		pfree(fences);
+	sb->nruns = 0;
+	sb->npairs = 0;
+	sb->runrows = 0;
+	sb->nrows = 0;
+}
+
+/* Add a row and its keys (distinct), starting a run or a segment first when the current one is full. */
+static void
+BuilderAddRow(SegmentBuilder *sb, ItemPointer tid, const int64 *keys, int32 nkeys)
+{
+	if (sb->nrows == KMI_SEGMENT_ROWS)
+		BuilderFinishSegment(sb, false);
+	if (sb->runrows == KMI_BLOCK_ROWS || (sb->npairs + nkeys > sb->cap && sb->runrows > 0))
+	{
+		SpillRun(sb);
+		if (sb->nruns == KMI_MERGE_RUNS)
+			BuilderFinishSegment(sb, false);
+	}
+	if (sb->npairs + nkeys > sb->alloc)
+	{
+		/* grown as the rows come, up to the memory; one row with more keys gets a run of its own */
+		Size		alloc = Max(Min(Max(sb->alloc * 2, (Size) 65536), sb->cap), sb->npairs + nkeys);
+
+		sb->keys = sb->keys == NULL
+			? palloc_extended(KmersearchArrayBytes(alloc, sizeof(int64), MaxAllocHugeSize, "k-mer keys"),
+							  MCXT_ALLOC_HUGE)
+			: repalloc_huge(sb->keys, KmersearchArrayBytes(alloc, sizeof(int64), MaxAllocHugeSize, "k-mer keys"));
+		sb->rows = sb->rows == NULL
+			? palloc_extended(KmersearchArrayBytes(alloc, sizeof(uint16), MaxAllocHugeSize, "k-mer keys"),
+							  MCXT_ALLOC_HUGE)
+			: repalloc_huge(sb->rows, KmersearchArrayBytes(alloc, sizeof(uint16), MaxAllocHugeSize, "k-mer keys"));
+		sb->alloc = alloc;
+	}
+	if (sb->nrows == sb->tidcap)
+	{
+		sb->tidcap = Min(Max(sb->tidcap * 2, 1024), KMI_SEGMENT_ROWS);
+		sb->tids = sb->tids == NULL ? palloc(sizeof(ItemPointerData) * sb->tidcap)
+			: repalloc(sb->tids, sizeof(ItemPointerData) * sb->tidcap);
+	}
+	memcpy(sb->keys + sb->npairs, keys, nkeys * sizeof(int64));
+	{
+		int32		i;
+
+		for (i = 0; i < nkeys; i++)
+			sb->rows[sb->npairs + i] = (uint16) sb->runrows;
+	}
+	sb->npairs += nkeys;
+	sb->tids[sb->nrows++] = *tid;
+	sb->runrows++;
 }
 
 /*
@@ -393,13 +752,9 @@ KmiFlushPending(Relation index, Buffer metabuf)
 	BlockNumber blk = meta.pending_head;
 	BlockNumber *pages;
 	uint64		npages = 0;
-	int64	   *keys = NULL;
-	uint16	   *rows = NULL;
-	Size		npairs = 0,
-				cap = 0;
-	ItemPointerData *tids = palloc(sizeof(ItemPointerData) * KMI_SEGMENT_ROWS);
-	uint32		nrows = 0;
+	SegmentBuilder sb;
 	FullTransactionId stamp;
+	ItemPointerData tid;
 	GenericXLogState *state;
 	Page		metapage;
 	uint64		i;
@@ -442,57 +797,35 @@ KmiFlushPending(Relation index, Buffer metabuf)
 				 errmsg("kmer index \"%s\" has fewer pending words than its metapage says",
 						RelationGetRelationName(index))));
 
-	/* the live rows, into segments */
+	/* the rows, into segments */
+	BuilderInit(&sb, index, false, metabuf, (Size) maintenance_work_mem * 1024);
 	for (pos = 0; pos < nwords;)
 	{
 		int64		nk;
 
 		CHECK_FOR_INTERRUPTS();
-		if (pos + 2 > nwords || words[pos + 1] < 0 || (uint64) words[pos + 1] > nwords - pos - 2)
+		if (pos + 2 > nwords || words[pos + 1] < 0 || words[pos + 1] > PG_INT32_MAX ||
+			(uint64) words[pos + 1] > nwords - pos - 2)
 			ereport(ERROR,
 					(errcode(ERRCODE_INDEX_CORRUPTED),
 					 errmsg("kmer index \"%s\" has a pending row past the stream's end",
 							RelationGetRelationName(index))));
 		nk = words[pos + 1];
-		if (words[pos] >= 0)
-		{
-			if (nrows == KMI_SEGMENT_ROWS)
-			{
-				SortPairs(keys, rows, npairs);
-				WriteSegment(index, MAIN_FORKNUM, metabuf, keys, rows, npairs, tids, nrows, false, false);
-				npairs = 0;
-				nrows = 0;
-			}
-			if (npairs + nk > cap)
-			{
-				cap = Max(cap * 2, npairs + nk);
-				keys = keys == NULL
-					? palloc_extended(KmersearchArrayBytes(cap, sizeof(int64), MaxAllocHugeSize, "k-mer keys"),
-									  MCXT_ALLOC_HUGE)
-					: repalloc_huge(keys, KmersearchArrayBytes(cap, sizeof(int64), MaxAllocHugeSize, "k-mer keys"));
-				rows = rows == NULL
-					? palloc_extended(KmersearchArrayBytes(cap, sizeof(uint16), MaxAllocHugeSize, "k-mer keys"),
-									  MCXT_ALLOC_HUGE)
-					: repalloc_huge(rows, KmersearchArrayBytes(cap, sizeof(uint16), MaxAllocHugeSize, "k-mer keys"));
-			}
-			for (i = 0; i < (uint64) nk; i++)
-			{
-				keys[npairs] = words[pos + 2 + i];
-				rows[npairs++] = (uint16) nrows;
-			}
-			KmiWordTid(words[pos], &tids[nrows++]);
-		}
+		if (words[pos] < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INDEX_CORRUPTED),
+					 errmsg("kmer index \"%s\" has a pending row without a heap TID",
+							RelationGetRelationName(index))));
+		KmiWordTid(words[pos], &tid);
+		BuilderAddRow(&sb, &tid, words + pos + 2, (int32) nk);
 		pos += 2 + nk;
 	}
 	stamp = ReadNextFullTransactionId();
-	if (nrows > 0)
-	{
-		SortPairs(keys, rows, npairs);
-		WriteSegment(index, MAIN_FORKNUM, metabuf, keys, rows, npairs, tids, nrows, false, true);
-	}
+	if (sb.nrows > 0)
+		BuilderFinishSegment(&sb, true);
 	else
 	{
-		/* no live row: the stream is just emptied */
+		/* no row: the stream is just emptied */
 		state = GenericXLogStart(index);
 		metapage = GenericXLogRegisterBuffer(state, metabuf, 0);
 		KmiPageMeta(metapage)->pending_head = InvalidBlockNumber;
@@ -537,33 +870,10 @@ WriteMetapage(Relation index, ForkNumber fork)
 
 typedef struct BuildState
 {
-	Relation	index;
 	MemoryContext rowctx;		/* a row's keys */
-	int64	   *keys;
-	uint16	   *rows;
-	Size		npairs;
-	Size		cap;
-	ItemPointerData *tids;
-	uint32		nrows;
+	SegmentBuilder sb;
 	double		indtuples;
 } BuildState;
-
-static void
-FlushSegment(BuildState *bs)
-{
-	Buffer		metabuf;
-
-	if (bs->nrows == 0)
-		return;
-	metabuf = ReadBuffer(bs->index, KMI_METAPAGE_BLKNO);
-
-	LockBuffer(metabuf, BUFFER_LOCK_EXCLUSIVE);
-	SortPairs(bs->keys, bs->rows, bs->npairs);
-	WriteSegment(bs->index, MAIN_FORKNUM, metabuf, bs->keys, bs->rows, bs->npairs, bs->tids, bs->nrows, true, false);
-	UnlockReleaseBuffer(metabuf);
-	bs->npairs = 0;
-	bs->nrows = 0;
-}
 
 static void
 BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
@@ -572,8 +882,7 @@ BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	BuildState *bs = (BuildState *) state;
 	MemoryContext old;
 	int64	   *keys;
-	int32		nkeys,
-				i;
+	int32		nkeys;
 
 	/* =% is strict: a null never matches */
 	if (isnull[0])
@@ -581,21 +890,7 @@ BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	old = MemoryContextSwitchTo(bs->rowctx);
 	keys = KmiRowKeys(index, values[0], &nkeys);
 	MemoryContextSwitchTo(old);
-	if (bs->nrows == KMI_SEGMENT_ROWS || (bs->npairs + nkeys > bs->cap && bs->nrows > 0))
-		FlushSegment(bs);
-	if ((Size) nkeys > bs->cap)
-	{
-		/* one row with more keys than the memory holds: a segment of its own */
-		bs->cap = nkeys;
-		bs->keys = repalloc_huge(bs->keys, bs->cap * sizeof(int64));
-		bs->rows = repalloc_huge(bs->rows, bs->cap * sizeof(uint16));
-	}
-	for (i = 0; i < nkeys; i++)
-	{
-		bs->keys[bs->npairs] = keys[i];
-		bs->rows[bs->npairs++] = (uint16) bs->nrows;
-	}
-	bs->tids[bs->nrows++] = *tid;
+	BuilderAddRow(&bs->sb, tid, keys, nkeys);
 	bs->indtuples += 1;
 	MemoryContextReset(bs->rowctx);
 }
@@ -606,33 +901,30 @@ kmibuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	IndexBuildResult *result;
 	BuildState	bs;
 	double		reltuples;
-	Size		budget = (Size) maintenance_work_mem * 1024;
+	MemoryContext ctx = AllocSetContextCreate(CurrentMemoryContext, "kmer index build",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old;
 
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
 	WriteMetapage(index, MAIN_FORKNUM);
 
+	old = MemoryContextSwitchTo(ctx);
 	memset(&bs, 0, sizeof(bs));
-	bs.index = index;
-	bs.rowctx = AllocSetContextCreate(CurrentMemoryContext, "kmer index build row",
-									  ALLOCSET_DEFAULT_SIZES);
-	/* a pair is a key and a row number, twice while sorting; the TIDs aside */
-	bs.cap = Max((budget - KMI_SEGMENT_ROWS * sizeof(ItemPointerData)) / (2 * (sizeof(int64) + sizeof(uint16))),
-				 (Size) KMI_SEGMENT_ROWS);
-	bs.keys = palloc_extended(bs.cap * sizeof(int64), MCXT_ALLOC_HUGE);
-	bs.rows = palloc_extended(bs.cap * sizeof(uint16), MCXT_ALLOC_HUGE);
-	bs.tids = palloc(KMI_SEGMENT_ROWS * sizeof(ItemPointerData));
+	bs.rowctx = AllocSetContextCreate(ctx, "kmer index build row", ALLOCSET_DEFAULT_SIZES);
+	BuilderInit(&bs.sb, index, true, InvalidBuffer, (Size) maintenance_work_mem * 1024);
+	MemoryContextSwitchTo(old);
 
 	reltuples = table_index_build_scan(heap, index, indexInfo, true, true, BuildCallback, &bs, NULL);
-	FlushSegment(&bs);
+	old = MemoryContextSwitchTo(ctx);
+	if (bs.sb.nrows > 0)
+		BuilderFinishSegment(&bs.sb, false);
+	MemoryContextSwitchTo(old);
 
 	if (RelationNeedsWAL(index))
 		log_newpage_range(index, MAIN_FORKNUM, 0, RelationGetNumberOfBlocks(index), true);
 
-	MemoryContextDelete(bs.rowctx);
-	pfree(bs.keys);
-	pfree(bs.rows);
-	pfree(bs.tids);
+	MemoryContextDelete(ctx);
 	result = palloc(sizeof(IndexBuildResult));
 	result->heap_tuples = reltuples;
 	result->index_tuples = bs.indtuples;

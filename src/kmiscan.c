@@ -20,7 +20,8 @@
 typedef struct KmiScanOpaqueData
 {
 	MemoryContext ctx;			/* a search's memory, reset by each */
-	uint32	   *counts[2];		/* KMI_SEGMENT_ROWS counters a strand */
+	uint32	   *counts[2];		/* a counter a row of a segment, a strand */
+	uint32		ncounts;		/* rows they hold */
 } KmiScanOpaqueData;
 
 typedef KmiScanOpaqueData *KmiScanOpaque;
@@ -39,8 +40,9 @@ typedef struct IndexState
 /* A query key's list in a segment. */
 typedef struct SegmentList
 {
-	uint64		start;
-	uint32		count;
+	uint64		start;			/* its first word */
+	uint32		words;
+	uint32		count;			/* its rows */
 	int32		qkey;			/* its query key */
 } SegmentList;
 
@@ -207,12 +209,14 @@ FindLists(Relation index, BlockNumber head, const KmiSegmentHead *h, const KmiQu
 		}
 		if (lo < ne && e[lo].key == key && (q->mult[0][qi] > 0 || q->mult[1][qi] > 0))
 		{
-			if (e[lo].start + e[lo].count > h->npostings)
+			if (e[lo].start > h->nwords || e[lo].words > h->nwords - e[lo].start ||
+				e[lo].count == 0 || e[lo].count > e[lo].words || e[lo].count > h->nrows)
 				ereport(ERROR,
 						(errcode(ERRCODE_INDEX_CORRUPTED),
 						 errmsg("kmer index \"%s\" has a list past its segment's end at block %u",
 								RelationGetRelationName(index), head)));
 			lists[nl].start = e[lo].start;
+			lists[nl].words = e[lo].words;
 			lists[nl].count = e[lo].count;
 			lists[nl++].qkey = qi;
 		}
@@ -234,7 +238,7 @@ typedef struct PostingCursor
 	BlockNumber blk;
 } PostingCursor;
 
-/* The row numbers of stream page p (the page stays pinned and share-locked). */
+/* The words of stream page p (the page stays pinned and share-locked). */
 static const uint16 *
 CursorPage(PostingCursor *c, uint64 p)
 {
@@ -248,6 +252,12 @@ CursorPage(PostingCursor *c, uint64 p)
 	LockBuffer(c->buf, BUFFER_LOCK_SHARE);
 	c->blk = blk;
 	return (const uint16 *) PageGetContents(BufferGetPage(c->buf));
+}
+
+static inline uint16
+CursorWord(PostingCursor *c, uint64 pos)
+{
+	return CursorPage(c, pos / KMI_POSTINGS_PER_PAGE)[pos % KMI_POSTINGS_PER_PAGE];
 }
 
 static void
@@ -267,6 +277,59 @@ BadRow(PostingCursor *c, uint32 row)
 					RelationGetRelationName(c->index), row, c->nrows, c->head)));
 }
 
+static pg_noinline void
+BadList(PostingCursor *c)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INDEX_CORRUPTED),
+			 errmsg("kmer index \"%s\" has a damaged list in the segment at block %u",
+					RelationGetRelationName(c->index), c->head)));
+}
+
+/* A list's run of rows in one block: its first row's word and its length. */
+typedef struct BlockRun
+{
+	uint64		pos;
+	uint32		base;			/* the block's first row number */
+	uint32		n;
+} BlockRun;
+
+/*
+ * The block runs of a list, from its block headers (the runs' rows are not
+ * read); checked against the list's words and rows.
+ */
+static int
+ListRuns(PostingCursor *c, const SegmentList *l, BlockRun *runs)
+{
+	uint64		pos = l->start,
+				end = l->start + l->words;
+	int			nr = 0;
+	uint32		rows = 0;
+	int64		prev = -1;
+
+	while (pos < end)
+	{
+		uint32		block,
+					n;
+
+		if (end - pos < 2 || nr == KMI_SEGMENT_BLOCKS)
+			BadList(c);
+		block = CursorWord(c, pos);
+		n = (uint32) CursorWord(c, pos + 1) + 1;
+		if ((int64) block <= prev || block >= KMI_SEGMENT_BLOCKS || n > end - pos - 2)
+			BadList(c);
+		prev = block;
+		runs[nr].pos = pos + 2;
+		runs[nr].base = block * KMI_BLOCK_ROWS;
+		runs[nr++].n = n;
+		rows += n;
+		pos += 2 + n;
+	}
+	if (rows != l->count)
+		BadList(c);
+	return nr;
+}
+
 /*
  * Add a list's weights to the counters of its rows.  With cand, a row whose
  * counters were all zero is appended to it (*ncand): the candidates.
@@ -275,52 +338,97 @@ static void
 CountList(PostingCursor *c, const SegmentList *l, uint32 m0, uint32 m1, uint32 *c0, uint32 *c1,
 		  uint32 *cand, uint32 *ncand)
 {
-	uint64		pos = l->start,
-				end = l->start + l->count;
+	BlockRun	runs[KMI_SEGMENT_BLOCKS];
+	int			nr = ListRuns(c, l, runs),
+				k;
 
-	while (pos < end)
+	for (k = 0; k < nr; k++)
 	{
-		const uint16 *rows = CursorPage(c, pos / KMI_POSTINGS_PER_PAGE);
-		uint32		from = pos % KMI_POSTINGS_PER_PAGE,
-					to = (uint32) Min((uint64) KMI_POSTINGS_PER_PAGE, from + (end - pos)),
-					i;
+		uint64		pos = runs[k].pos,
+					end = runs[k].pos + runs[k].n;
+		uint32		base = runs[k].base;
 
-		for (i = from; i < to; i++)
+		while (pos < end)
 		{
-			uint32		r = rows[i];
+			const uint16 *rows = CursorPage(c, pos / KMI_POSTINGS_PER_PAGE);
+			uint32		from = pos % KMI_POSTINGS_PER_PAGE,
+						to = (uint32) Min((uint64) KMI_POSTINGS_PER_PAGE, from + (end - pos)),
+						i;
 
-			if (unlikely(r >= c->nrows))
-				BadRow(c, r);
-			if (cand != NULL && c0[r] == 0 && (c1 == NULL || c1[r] == 0))
-				cand[(*ncand)++] = r;
-			c0[r] += m0;
-			if (c1 != NULL)
-				c1[r] += m1;
+			for (i = from; i < to; i++)
+			{
+				uint32		r = base + rows[i];
+
+				if (unlikely(r >= c->nrows))
+					BadRow(c, r);
+				if (cand != NULL && c0[r] == 0 && (c1 == NULL || c1[r] == 0))
+					cand[(*ncand)++] = r;
+				c0[r] += m0;
+				if (c1 != NULL)
+					c1[r] += m1;
+			}
+			pos += to - from;
 		}
-		pos += to - from;
 	}
 }
 
-/* Whether row r is in a list: a binary search over the stream, page by page. */
-static bool
-ListHas(PostingCursor *c, const SegmentList *l, uint32 r)
+/*
+ * Add a list's weights to the counters of the candidates (ascending) it
+ * has: per block run, each candidate searched for from where the last was
+ * found, by galloping, so that few candidates read few words and many read
+ * the run about once.
+ */
+static void
+CountCandidates(PostingCursor *c, const SegmentList *l, uint32 m0, uint32 m1, uint32 *c0, uint32 *c1,
+				const uint32 *cand, uint32 ncand)
 {
-	uint64		lo = l->start,
-				hi = l->start + l->count;
+	BlockRun	runs[KMI_SEGMENT_BLOCKS];
+	int			nr = ListRuns(c, l, runs),
+				k;
+	uint32		j = 0;
 
-	while (lo < hi)
+	for (k = 0; k < nr && j < ncand; k++)
 	{
-		uint64		mid = lo + (hi - lo) / 2;
-		uint32		v = CursorPage(c, mid / KMI_POSTINGS_PER_PAGE)[mid % KMI_POSTINGS_PER_PAGE];
+		uint64		lo = runs[k].pos,
+					end = runs[k].pos + runs[k].n;
+		uint32		base = runs[k].base;
 
-		if (v < r)
-			lo = mid + 1;
-		else if (v > r)
-			hi = mid;
-		else
-			return true;
+		while (j < ncand && cand[j] < base)
+			j++;
+		for (; j < ncand && cand[j] < base + KMI_BLOCK_ROWS && lo < end; j++)
+		{
+			uint32		want = cand[j] - base;
+			uint64		step = 1,
+						hi;
+
+			/* gallop to a word at least want, then search the last step */
+			hi = lo;
+			while (hi < end && CursorWord(c, hi) < want)
+			{
+				lo = hi + 1;
+				hi = lo + step;
+				step *= 2;
+			}
+			if (hi > end)
+				hi = end;
+			while (lo < hi)
+			{
+				uint64		mid = lo + (hi - lo) / 2;
+
+				if (CursorWord(c, mid) < want)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo < end && CursorWord(c, lo) == want)
+			{
+				c0[cand[j]] += m0;
+				if (c1 != NULL)
+					c1[cand[j]] += m1;
+				lo++;
+			}
+		}
 	}
-	return false;
 }
 
 static int
@@ -372,6 +480,21 @@ SearchSegment(Relation index, KmiScanOpaque so, const IndexState *st, const KmiS
 	int64		added;
 
 	KmiReadSegmentHead(index, ref->head, st->nblocks, &h);
+	if (h.nrows > so->ncounts)
+	{
+		MemoryContext mcx = GetMemoryChunkContext(so);
+
+		if (so->counts[0] != NULL)
+		{
+			pfree(so->counts[0]);
+			pfree(so->counts[1]);
+		}
+		so->counts[0] = MemoryContextAlloc(mcx, sizeof(uint32) * h.nrows);
+		so->counts[1] = MemoryContextAlloc(mcx, sizeof(uint32) * h.nrows);
+		so->ncounts = h.nrows;
+		c0 = so->counts[0];
+		c1 = both ? so->counts[1] : NULL;
+	}
 	cand = palloc(sizeof(uint32) * h.nrows);
 	if (q->all)
 	{
@@ -410,29 +533,23 @@ SearchSegment(Relation index, KmiScanOpaque so, const IndexState *st, const KmiS
 		left[0] -= m0;
 		left[1] -= m1;
 	}
-	/* the others, for the candidates that can still match */
+	/*
+	 * the others, for the candidates that can still match (ascending): a
+	 * list read whole when that reads less than searching it for each
+	 */
+	qsort(cand, ncand, sizeof(uint32), CompareUint32);
 	for (; i < nl && ncand > 0; i++)
 	{
 		uint32		m0 = (uint32) q->mult[0][lists[i].qkey],
 					m1 = (uint32) q->mult[1][lists[i].qkey];
-		uint64		pages = (lists[i].start + lists[i].count - 1) / KMI_POSTINGS_PER_PAGE -
-			lists[i].start / KMI_POSTINGS_PER_PAGE + 1;
 		uint32		j,
 					kept = 0;
 
 		CHECK_FOR_INTERRUPTS();
 		left[0] -= m0;
 		left[1] -= m1;
-		if ((uint64) ncand * 2 < pages * 4)
-		{
-			for (j = 0; j < ncand; j++)
-				if (ListHas(&cur, &lists[i], cand[j]))
-				{
-					c0[cand[j]] += m0;
-					if (both)
-						c1[cand[j]] += m1;
-				}
-		}
+		if ((uint64) ncand * 8 < lists[i].count)
+			CountCandidates(&cur, &lists[i], m0, m1, c0, c1, cand, ncand);
 		else
 			CountList(&cur, &lists[i], m0, m1, c0, c1, NULL, NULL);
 		for (j = 0; j < ncand; j++)
@@ -458,7 +575,6 @@ SearchSegment(Relation index, KmiScanOpaque so, const IndexState *st, const KmiS
 		}
 		ncand = kept;
 	}
-	qsort(cand, ncand, sizeof(uint32), CompareUint32);
 	added = ncand > 0 ? AddRows(index, ref->head, cand, ncand, tbm, q->lossy) : 0;
 	pfree(lists);
 	pfree(cand);
@@ -597,11 +713,6 @@ SearchIndex(IndexScanDesc scan, const IndexState *st, Datum query, TIDBitmap *tb
 	int			i;
 
 	KmiQueryKeys(scan->indexRelation, query, &q);
-	if (so->counts[0] == NULL)
-	{
-		so->counts[0] = MemoryContextAlloc(GetMemoryChunkContext(so), sizeof(uint32) * KMI_SEGMENT_ROWS);
-		so->counts[1] = MemoryContextAlloc(GetMemoryChunkContext(so), sizeof(uint32) * KMI_SEGMENT_ROWS);
-	}
 	for (i = 0; i < st->nsegments; i++)
 		added += SearchSegment(scan->indexRelation, so, st, &st->segments[i], &q, tbm);
 	added += SearchPending(scan->indexRelation, st, &q, tbm);

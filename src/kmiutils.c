@@ -75,11 +75,11 @@ KmiReadSegmentHead(Relation index, BlockNumber head, BlockNumber nblocks, KmiSeg
 	UnlockReleaseBuffer(buf);
 	ok = ok && h->nrows >= 1 && h->nrows <= KMI_SEGMENT_ROWS &&
 		h->rowmap_pages == (h->nrows + KMI_ROWMAP_PER_PAGE - 1) / KMI_ROWMAP_PER_PAGE &&
-		h->nkeys <= h->npostings &&
+		h->nkeys <= h->npostings && h->npostings <= h->nwords &&
 		(uint64) h->dict_pages == (h->nkeys + KMI_DICT_PER_PAGE - 1) / KMI_DICT_PER_PAGE &&
 		h->fence_pages == (h->dict_pages + KMI_FENCES_PER_PAGE - 1) / KMI_FENCES_PER_PAGE &&
-		(uint64) h->posting_pages == (h->npostings + KMI_POSTINGS_PER_PAGE - 1) / KMI_POSTINGS_PER_PAGE &&
-		(uint64) head + 1 + h->rowmap_pages + h->fence_pages + h->dict_pages + h->posting_pages <= nblocks;
+		(uint64) h->posting_pages == (h->nwords + KMI_POSTINGS_PER_PAGE - 1) / KMI_POSTINGS_PER_PAGE &&
+		KmiSegmentEnd(head, h) <= nblocks;
 	if (!ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_INDEX_CORRUPTED),

@@ -177,7 +177,7 @@ kmivacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 		BlockNumber end;
 
 		KmiReadSegmentHead(index, refs[i].head, nblocks, &h);
-		end = KmiPostingStart(refs[i].head, &h) + h.posting_pages;
+		end = (BlockNumber) KmiSegmentEnd(refs[i].head, &h);
 		for (blk = refs[i].head; blk < end; blk++)
 			in_segment[blk] = true;
 	}
