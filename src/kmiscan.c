@@ -658,7 +658,12 @@ SearchPending(Relation index, const IndexState *st, const KmiQuery *q, TIDBitmap
 				int64		j = 2;
 				int32		k = 0;
 
-				if (row[0] >= 0)
+				if (row[0] < 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_INDEX_CORRUPTED),
+							 errmsg("kmer index \"%s\" has a pending row without a heap TID",
+									RelationGetRelationName(index))));
+				else
 				{
 					if (q->all)
 						have[0] = PG_INT64_MAX;
