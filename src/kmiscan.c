@@ -235,23 +235,29 @@ typedef struct PostingCursor
 	uint32		nrows;			/* the segment's, to check row numbers */
 	BlockNumber head;			/* for errors */
 	Buffer		buf;
-	BlockNumber blk;
+	uint64		p;				/* the pinned page's number in the stream */
+	const uint16 *words;		/* its words */
 } PostingCursor;
 
-/* The words of stream page p (the page stays pinned and share-locked). */
-static const uint16 *
-CursorPage(PostingCursor *c, uint64 p)
+/* Pin and share-lock stream page p in place of the cursor's page. */
+static pg_noinline void
+CursorMove(PostingCursor *c, uint64 p)
 {
-	BlockNumber blk = c->first + (BlockNumber) p;
-
-	if (c->buf != InvalidBuffer && c->blk == blk)
-		return (const uint16 *) PageGetContents(BufferGetPage(c->buf));
 	if (c->buf != InvalidBuffer)
 		UnlockReleaseBuffer(c->buf);
-	c->buf = ReadBuffer(c->index, blk);
+	c->buf = ReadBuffer(c->index, c->first + (BlockNumber) p);
 	LockBuffer(c->buf, BUFFER_LOCK_SHARE);
-	c->blk = blk;
-	return (const uint16 *) PageGetContents(BufferGetPage(c->buf));
+	c->p = p;
+	c->words = (const uint16 *) PageGetContents(BufferGetPage(c->buf));
+}
+
+/* The words of stream page p (the page stays pinned and share-locked). */
+static inline const uint16 *
+CursorPage(PostingCursor *c, uint64 p)
+{
+	if (unlikely(c->buf == InvalidBuffer || c->p != p))
+		CursorMove(c, p);
+	return c->words;
 }
 
 static inline uint16
@@ -537,7 +543,19 @@ SearchSegment(Relation index, KmiScanOpaque so, const IndexState *st, const KmiS
 	 * the others, for the candidates that can still match (ascending): a
 	 * list read whole when that reads less than searching it for each
 	 */
-	qsort(cand, ncand, sizeof(uint32), CompareUint32);
+	if (i < nl && ncand > 0)
+	{
+		if ((uint64) ncand * 16 > h.nrows)
+		{
+			/* many: in row order from the counters, which only they have set */
+			ncand = 0;
+			for (r = 0; r < h.nrows; r++)
+				if (c0[r] != 0 || (both && c1[r] != 0))
+					cand[ncand++] = r;
+		}
+		else
+			qsort(cand, ncand, sizeof(uint32), CompareUint32);
+	}
 	for (; i < nl && ncand > 0; i++)
 	{
 		uint32		m0 = (uint32) q->mult[0][lists[i].qkey],
