@@ -21,6 +21,7 @@
 #include "access/tableam.h"
 #include "access/xloginsert.h"
 #include "catalog/index.h"
+#include "commands/tablespace.h"
 #include "lib/binaryheap.h"
 #include "miscadmin.h"
 #include "storage/buffile.h"
@@ -66,6 +67,8 @@ static char *
 WriterNewPage(PageWriter *w, uint16 type)
 {
 	WriterFinishPage(w);
+	/* no buffer is locked here (the head of a segment being written is only pinned) */
+	CHECK_FOR_INTERRUPTS();
 	w->buf = ReadBufferExtended(w->index, w->fork, P_NEW, RBM_NORMAL, NULL);
 	LockBuffer(w->buf, BUFFER_LOCK_EXCLUSIVE);
 	if (w->bulk)
@@ -232,6 +235,7 @@ typedef struct KmiRun
 typedef struct SegmentBuilder
 {
 	Relation	index;
+	MemoryContext mcx;			/* of its arrays */
 	bool		bulk;			/* a build: the pages are WAL-logged when it ends */
 	Buffer		metabuf;		/* locked by the caller, or invalid: locked per segment */
 	Size		cap;			/* pairs the memory holds */
@@ -268,6 +272,7 @@ BuilderInit(SegmentBuilder *sb, Relation index, bool bulk, Buffer metabuf, Size 
 {
 	memset(sb, 0, sizeof(*sb));
 	sb->index = index;
+	sb->mcx = CurrentMemoryContext;
 	sb->bulk = bulk;
 	sb->metabuf = metabuf;
 	/* a pair is a key and a row number, twice while sorting; the TIDs aside */
@@ -466,9 +471,14 @@ BuilderFinishSegment(SegmentBuilder *sb, bool reset_pending)
 	h.rowmap_pages = (sb->nrows + KMI_ROWMAP_PER_PAGE - 1) / KMI_ROWMAP_PER_PAGE;
 
 	LockRelationForExtension(sb->index, ExclusiveLock);
-	/* the head first (written last, with the counts), then the row map */
+
+	/*
+	 * The head first, written last with the counts; then the row map.  The
+	 * head is only pinned meanwhile, so that a cancel is seen between pages:
+	 * no other backend reaches the block, which no directory or free space
+	 * map lists, and VACUUM counts the blocks under the extension lock.
+	 */
 	headbuf = ReadBufferExtended(sb->index, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
-	LockBuffer(headbuf, BUFFER_LOCK_EXCLUSIVE);
 	head = BufferGetBlockNumber(headbuf);
 	for (i = 0; i < sb->nrows; i++)
 	{
@@ -493,7 +503,6 @@ BuilderFinishSegment(SegmentBuilder *sb, bool reset_pending)
 			KmiDictEntry e;
 			uint32		j = 0;
 
-			CHECK_FOR_INTERRUPTS();
 			memset(&e, 0, sizeof(e));
 			e.key = curkey;
 			e.start = pw.nwords;
@@ -569,7 +578,6 @@ BuilderFinishSegment(SegmentBuilder *sb, bool reset_pending)
 		uint32		n = (uint32) Min(h.nkeys - i, (uint64) KMI_DICT_PER_PAGE);
 		char	   *content;
 
-		CHECK_FOR_INTERRUPTS();
 		content = WriterNewPage(&w, KMI_PAGE_DICT);
 		RunRead(dict, content, n * sizeof(KmiDictEntry));
 		w.used = n * sizeof(KmiDictEntry);
@@ -577,6 +585,7 @@ BuilderFinishSegment(SegmentBuilder *sb, bool reset_pending)
 	WriterFinishPage(&w);
 
 	/* the head, with the counts */
+	LockBuffer(headbuf, BUFFER_LOCK_EXCLUSIVE);
 	if (sb->bulk)
 		page = BufferGetPage(headbuf);
 	else
@@ -641,22 +650,23 @@ BuilderAddRow(SegmentBuilder *sb, ItemPointer tid, const int64 *keys, int32 nkey
 		Size		alloc = Max(Min(Max(sb->alloc * 2, (Size) 65536), sb->cap), sb->npairs + nkeys);
 
 		sb->keys = sb->keys == NULL
-			? palloc_extended(KmersearchArrayBytes(alloc, sizeof(int64), MaxAllocHugeSize, "k-mer keys"),
-							  MCXT_ALLOC_HUGE)
+			? MemoryContextAllocExtended(sb->mcx, KmersearchArrayBytes(alloc, sizeof(int64), MaxAllocHugeSize,
+																	   "k-mer keys"), MCXT_ALLOC_HUGE)
 			: repalloc_huge(sb->keys, KmersearchArrayBytes(alloc, sizeof(int64), MaxAllocHugeSize, "k-mer keys"));
 		sb->rows = sb->rows == NULL
-			? palloc_extended(KmersearchArrayBytes(alloc, sizeof(uint16), MaxAllocHugeSize, "k-mer keys"),
-							  MCXT_ALLOC_HUGE)
+			? MemoryContextAllocExtended(sb->mcx, KmersearchArrayBytes(alloc, sizeof(uint16), MaxAllocHugeSize,
+																	   "k-mer keys"), MCXT_ALLOC_HUGE)
 			: repalloc_huge(sb->rows, KmersearchArrayBytes(alloc, sizeof(uint16), MaxAllocHugeSize, "k-mer keys"));
 		sb->alloc = alloc;
 	}
 	if (sb->nrows == sb->tidcap)
 	{
 		sb->tidcap = Min(Max(sb->tidcap * 2, 1024), KMI_SEGMENT_ROWS);
-		sb->tids = sb->tids == NULL ? palloc(sizeof(ItemPointerData) * sb->tidcap)
+		sb->tids = sb->tids == NULL ? MemoryContextAlloc(sb->mcx, sizeof(ItemPointerData) * sb->tidcap)
 			: repalloc(sb->tids, sizeof(ItemPointerData) * sb->tidcap);
 	}
-	memcpy(sb->keys + sb->npairs, keys, nkeys * sizeof(int64));
+	if (nkeys > 0)
+		memcpy(sb->keys + sb->npairs, keys, nkeys * sizeof(int64));
 	{
 		int32		i;
 
@@ -909,6 +919,8 @@ kmibuild(Relation heap, Relation index, IndexInfo *indexInfo)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
 	WriteMetapage(index, MAIN_FORKNUM);
 
+	/* the runs go to temp_tablespaces, as tuplesort's (not under a buffer lock: a catalog read) */
+	PrepareTempTablespaces();
 	old = MemoryContextSwitchTo(ctx);
 	memset(&bs, 0, sizeof(bs));
 	bs.rowctx = AllocSetContextCreate(ctx, "kmer index build row", ALLOCSET_DEFAULT_SIZES);

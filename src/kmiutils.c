@@ -76,6 +76,8 @@ KmiReadSegmentHead(Relation index, BlockNumber head, BlockNumber nblocks, KmiSeg
 	ok = ok && h->nrows >= 1 && h->nrows <= KMI_SEGMENT_ROWS &&
 		h->rowmap_pages == (h->nrows + KMI_ROWMAP_PER_PAGE - 1) / KMI_ROWMAP_PER_PAGE &&
 		h->nkeys <= h->npostings && h->npostings <= h->nwords &&
+		h->nwords <= (uint64) h->posting_pages * KMI_POSTINGS_PER_PAGE &&
+		h->nkeys <= (uint64) h->dict_pages * KMI_DICT_PER_PAGE &&
 		(uint64) h->dict_pages == (h->nkeys + KMI_DICT_PER_PAGE - 1) / KMI_DICT_PER_PAGE &&
 		h->fence_pages == (h->dict_pages + KMI_FENCES_PER_PAGE - 1) / KMI_FENCES_PER_PAGE &&
 		(uint64) h->posting_pages == (h->nwords + KMI_POSTINGS_PER_PAGE - 1) / KMI_POSTINGS_PER_PAGE &&
