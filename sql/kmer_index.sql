@@ -54,6 +54,7 @@ SET maintenance_work_mem = '1MB';
 CREATE INDEX kr_kmer ON kr USING kmer (seq);
 RESET maintenance_work_mem;
 SELECT segments, segment_rows, pending_rows, pending_bytes FROM kmersearch_kmer_index_stats('kr_kmer');
+SELECT kmersearch_kmer_index_check('kr_kmer', true);
 SELECT pg_get_indexdef('kr_kmer'::regclass) AS definition;
 SELECT index_oid::regclass, kmer_size, occur_bitlen, total_nrow FROM kmersearch_index_info
  WHERE index_oid = 'kr_kmer'::regclass;
@@ -92,6 +93,7 @@ INSERT INTO kr SELECT id + 10000, kmersearch_revcomp(seq) FROM kr WHERE id % 5 =
 UPDATE kr SET seq = overlay(seq::text PLACING 'GGGG' FROM 100)::dna4 WHERE id % 7 = 2;
 DELETE FROM kr WHERE id % 11 = 3;
 SELECT segments, segment_rows, pending_rows FROM kmersearch_kmer_index_stats('kr_kmer');
+SELECT kmersearch_kmer_index_check('kr_kmer', true);
 SELECT same('kr', '{kmersearch.min_shared_ngram_key_rate, 0.5, kmersearch.strand, both}');
 VACUUM kr;
 SELECT segments, segment_rows, pending_rows, pending_bytes FROM kmersearch_kmer_index_stats('kr_kmer');
@@ -105,6 +107,22 @@ SELECT same('kr', '{kmersearch.min_shared_ngram_key_rate, 0.5, kmersearch.strand
 VACUUM kr;
 SELECT same('kr', '{kmersearch.min_shared_ngram_key_rate, 0.5}');
 SELECT count(*) AS rows_now FROM kr;
+-- kmersearch_kmer_index_check: every page, and every row's keys (heapallindexed)
+SELECT kmersearch_kmer_index_check('kr_kmer');
+SELECT kmersearch_kmer_index_check('kr_kmer', heapallindexed => true);
+-- rows the index never got (inserted while it took no inserts) are found
+UPDATE pg_index SET indisready = false WHERE indexrelid = 'kr_kmer'::regclass;
+INSERT INTO kr SELECT id + 40000, seq FROM kr WHERE id < 50;
+UPDATE pg_index SET indisready = true WHERE indexrelid = 'kr_kmer'::regclass;
+SELECT kmersearch_kmer_index_check('kr_kmer');
+DO $$ BEGIN
+    PERFORM kmersearch_kmer_index_check('kr_kmer', true);
+EXCEPTION WHEN index_corrupted THEN
+    RAISE NOTICE '%: %', SQLSTATE, regexp_replace(SQLERRM, '\(\d+,\d+\)', '(block,offset)');
+END $$;
+DELETE FROM kr WHERE id > 40000;
+VACUUM kr;
+SELECT kmersearch_kmer_index_check('kr_kmer', true);
 
 -- k-mer sizes and occurrence bits: exact keys, no occurrence bits, hashed keys
 CREATE TABLE kr2 (id integer PRIMARY KEY, seq dna2);
@@ -146,6 +164,7 @@ INSERT INTO kq SELECT 'r' || id, kmersearch_revcomp(overlay(seq::text PLACING 'T
  WHERE id IN (5, 70000, 139999);
 SELECT same('kb', '{kmersearch.min_shared_ngram_key_rate, 0.9}');
 SELECT same('kb', '{kmersearch.min_shared_ngram_key_rate, 0.4, kmersearch.strand, both}');
+SELECT kmersearch_kmer_index_check('kb_kmer', true);
 DROP TABLE kb;
 
 -- an unlogged table's index
@@ -155,6 +174,7 @@ INSERT INTO ku SELECT id, seq FROM kr WHERE id < 500;
 SET enable_seqscan = off;
 SET kmersearch.min_shared_ngram_key_rate = 0.9;
 SELECT count(*) FROM ku WHERE seq =% (SELECT substr(seq::text, 1, 80) FROM kr WHERE id = 97);
+SELECT kmersearch_kmer_index_check('ku_kmer', true);
 RESET kmersearch.min_shared_ngram_key_rate;
 RESET enable_seqscan;
 
@@ -166,6 +186,10 @@ CREATE UNIQUE INDEX ON kt USING kmer (b);
 CREATE INDEX ON kt USING kmer (b) WITH (fillfactor = 50);
 CREATE INDEX kt_gin ON kt USING gin (b);
 SELECT * FROM kmersearch_kmer_index_stats('kt_gin');
+SELECT kmersearch_kmer_index_check('kt_gin');
+CREATE INDEX kt_kmer ON kt USING kmer (b);
+SELECT kmersearch_kmer_index_check('kt_kmer', true);
+SELECT kmersearch_kmer_index_check('kt');
 CLUSTER kr USING kr_kmer;
 SELECT count(*) FROM kr WHERE seq =% 'ACGT';
 DROP TABLE kt, ku, kr2, kr, kq;

@@ -3,7 +3,9 @@
 # (wal_consistency_checking) follows a build, inserts that move pending rows
 # into segments, deletes and VACUUM, and answers as the primary; the primary
 # killed (SIGKILL) while rows are inserted comes back with an index that
-# agrees with a sequential scan, and takes inserts and VACUUM after.
+# agrees with a sequential scan, and takes inserts and VACUUM after;
+# kmersearch_kmer_index_check finds both copies whole and a page overwritten
+# on disk damaged.
 #
 # Run by test/tap.sh, which installs the extension into a DESTDIR.
 use strict;
@@ -101,6 +103,32 @@ $primary->wait_for_catchup($standby);
 is($standby->safe_psql('postgres', $found), $primary->safe_psql('postgres', $found),
 	'the replica still finds the same rows');
 
+# kmersearch_kmer_index_check: the index after the crash and its replica's
+# copy are whole and have every row; a page overwritten on disk is found
+$primary->safe_psql('postgres', q{SELECT kmersearch_kmer_index_check('reads_kmer', true)});
+pass('the checker finds the index whole after the crash, every row in it');
+$standby->safe_psql('postgres', q{SELECT kmersearch_kmer_index_check('reads_kmer', true)});
+pass('and the replica\'s');
+$primary->safe_psql('postgres', q{
+CREATE TABLE few (id integer, seq dna4);
+INSERT INTO few SELECT id, seq FROM reads WHERE id < 600;
+CREATE INDEX few_kmer ON few USING kmer (seq);
+CHECKPOINT;
+});
+my $path = $primary->data_dir . '/' . $primary->safe_psql('postgres', q{SELECT pg_relation_filepath('few_kmer')});
+# the blocks end with the segment's last dictionary page and the directory
+my $dict = $primary->safe_psql('postgres', q{SELECT pg_relation_size('few_kmer') / 8192 - 2});
 $standby->stop;
+$primary->stop;
+open(my $fh, '+<', $path) or die "cannot open $path: $!";
+binmode $fh;
+seek($fh, $dict * 8192 + 24, 0) or die "cannot seek in $path: $!";
+print $fh pack('VV', 0xffff_fff0, 0x7fff_ffff);    # a key past every other, little-endian
+close($fh);
+$primary->start;
+my ($ret, $out, $err) = $primary->psql('postgres',
+	q{SET ignore_checksum_failure = on; SELECT kmersearch_kmer_index_check('few_kmer')});
+like($err, qr/kmer index "few_kmer" is damaged.*\n.*DETAIL:  Dictionary block \d+ begins with key/s,
+	'a dictionary page overwritten on disk is reported');
 $primary->stop;
 done_testing();
