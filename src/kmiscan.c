@@ -791,5 +791,10 @@ kmigetbitmap(IndexScanDesc scan, TIDBitmap *tbm)
 		tbm_free(mine);
 	}
 	pgstat_count_index_scan(scan->indexRelation);
+#if PG_VERSION_NUM >= 180000
+	/* EXPLAIN ANALYZE's "Index Searches": one search of the index */
+	if (scan->instrument)
+		scan->instrument->nsearches++;
+#endif
 	return ntids;
 }
