@@ -3,9 +3,11 @@
  *		kmersearch_kmer_index_check(index, heapallindexed): a kmer index
  *		checked page by page against the layout of kmi.h, and, with
  *		heapallindexed, every row of the table that an MVCC snapshot sees
- *		looked for in it with every one of its keys, as contrib/amcheck's
- *		bt_index_check does for B-trees (a Bloom filter of the index's
- *		(key, TID) pairs, probed for each row's).  A problem is an error
+ *		looked for in it with exactly its keys, as contrib/amcheck's
+ *		bt_index_check does for B-trees: a Bloom filter holds each indexed
+ *		row's TID, and its TID with a fingerprint of its keys (a sum of
+ *		their 64-bit mixes, added up posting by posting), and is probed with
+ *		each table row's.  A problem is an error
  *		(SQLSTATE XX002) that names the block or row; the function returns
  *		nothing when it finds none.
  */
@@ -38,7 +40,7 @@ typedef struct CheckState
 	Relation	index;
 	BufferAccessStrategy strategy;
 	char	   *page;			/* a copy of the page being checked */
-	bloom_filter *filter;		/* with heapallindexed: (key, TID) and TID alone */
+	bloom_filter *filter;		/* with heapallindexed: TID, and (TID, fingerprint) */
 	MemoryContext rowctx;
 	int64		rows;			/* of the table, checked */
 } CheckState;
@@ -80,13 +82,26 @@ CheckItems(CheckState *cs, Page page, BlockNumber blk, Size itemsize, Size max, 
 		CORRUPT(cs, "Block %u holds %d items where %zu are expected.", blk, have, n);
 }
 
-static void
-AddPair(CheckState *cs, int64 key, const ItemPointerData *tid)
+/* A key's part of a row's fingerprint (splitmix64's finalizer). */
+static inline uint64
+KeyMix(int64 key)
 {
-	unsigned char elem[sizeof(int64) + sizeof(ItemPointerData)];
+	uint64		z = (uint64) key + UINT64CONST(0x9E3779B97F4A7C15);
 
-	memcpy(elem, &key, sizeof(int64));
-	memcpy(elem + sizeof(int64), tid, sizeof(ItemPointerData));
+	z = (z ^ (z >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64CONST(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+/* A row in the filter: its TID, and its TID with the fingerprint of its keys. */
+static void
+AddRow(CheckState *cs, const ItemPointerData *tid, uint64 fp)
+{
+	unsigned char elem[sizeof(ItemPointerData) + sizeof(uint64)];
+
+	memcpy(elem, tid, sizeof(ItemPointerData));
+	memcpy(elem + sizeof(ItemPointerData), &fp, sizeof(uint64));
+	bloom_add_element(cs->filter, (unsigned char *) tid, sizeof(ItemPointerData));
 	bloom_add_element(cs->filter, elem, sizeof(elem));
 }
 
@@ -129,6 +144,7 @@ CheckSegment(CheckState *cs, const KmiSegmentRef *ref, BlockNumber nblocks, bool
 {
 	KmiSegmentHead h;
 	ItemPointerData *tids;
+	uint64	   *fps;			/* with heapallindexed: each row's fingerprint */
 	int64	   *fences;
 	uint64		i,
 				nkeys = 0,
@@ -162,10 +178,7 @@ CheckSegment(CheckState *cs, const KmiSegmentRef *ref, BlockNumber nblocks, bool
 				   KMI_ROWMAP_PER_PAGE, n);
 		memcpy(tids + i * KMI_ROWMAP_PER_PAGE, PageGetContents(page), n * sizeof(ItemPointerData));
 	}
-	if (cs->filter != NULL)
-		for (i = 0; i < h.nrows; i++)
-			if (ItemPointerIsValid(&tids[i]))
-				bloom_add_element(cs->filter, (unsigned char *) &tids[i], sizeof(ItemPointerData));
+	fps = cs->filter != NULL ? palloc0(sizeof(uint64) * h.nrows) : NULL;
 
 	/* the fences: the first key of each dictionary page */
 	fences = palloc(sizeof(int64) * Max(h.dict_pages, 1));
@@ -204,6 +217,7 @@ CheckSegment(CheckState *cs, const KmiSegmentRef *ref, BlockNumber nblocks, bool
 		{
 			uint32		rows = 0;
 			int64		prevblock = -1;
+			uint64		mix = KeyMix(e[j].key);
 
 			if (nkeys > 0 && e[j].key <= prevkey)
 				CORRUPT(cs, "Dictionary block %u has key " INT64_FORMAT " after " INT64_FORMAT ".",
@@ -231,8 +245,8 @@ CheckSegment(CheckState *cs, const KmiSegmentRef *ref, BlockNumber nblocks, bool
 						CORRUPT(cs, "The list of key " INT64_FORMAT " (block %u) has row %u after %lld in a segment of %u rows.",
 								e[j].key, dblk, row, (long long) prevrow, h.nrows);
 					prevrow = r;
-					if (cs->filter != NULL && ItemPointerIsValid(&tids[row]))
-						AddPair(cs, e[j].key, &tids[row]);
+					if (fps != NULL)
+						fps[row] += mix;
 				}
 				rows += n_in;
 			}
@@ -250,6 +264,13 @@ CheckSegment(CheckState *cs, const KmiSegmentRef *ref, BlockNumber nblocks, bool
 				ref->head, (unsigned long long) nkeys, (unsigned long long) sr.pos,
 				(unsigned long long) npostings, (unsigned long long) h.nkeys,
 				(unsigned long long) h.nwords, (unsigned long long) h.npostings);
+	if (fps != NULL)
+	{
+		for (i = 0; i < h.nrows; i++)
+			if (ItemPointerIsValid(&tids[i]))
+				AddRow(cs, &tids[i], fps[i]);
+		pfree(fps);
+	}
 	pfree(fences);
 	pfree(tids);
 }
@@ -269,6 +290,7 @@ CheckPending(CheckState *cs, BlockNumber head, uint64 words, uint32 rows, uint32
 				nkeys = 0,
 				prevkey = 0;
 	int			part = 0;		/* 0: TID next, 1: key count next, 2: keys */
+	uint64		fp = 0;			/* of the row's keys so far */
 	ItemPointerData tid;
 
 	ItemPointerSetInvalid(&tid);
@@ -312,8 +334,9 @@ CheckPending(CheckState *cs, BlockNumber head, uint64 words, uint32 rows, uint32
 					CORRUPT(cs, "Pending block %u has a row of " INT64_FORMAT " keys.", blk, x);
 				nkeys = need = x;
 				nrows++;
-				if (cs->filter != NULL)
-					bloom_add_element(cs->filter, (unsigned char *) &tid, sizeof(ItemPointerData));
+				fp = 0;
+				if (need == 0 && cs->filter != NULL)
+					AddRow(cs, &tid, fp);
 				part = need > 0 ? 2 : 0;
 			}
 			else
@@ -322,10 +345,13 @@ CheckPending(CheckState *cs, BlockNumber head, uint64 words, uint32 rows, uint32
 					CORRUPT(cs, "Pending block %u has a row with key " INT64_FORMAT " after " INT64_FORMAT ".",
 							blk, x, prevkey);
 				prevkey = x;
-				if (cs->filter != NULL)
-					AddPair(cs, x, &tid);
+				fp += KeyMix(x);
 				if (--need == 0)
+				{
+					if (cs->filter != NULL)
+						AddRow(cs, &tid, fp);
 					part = 0;
+				}
 			}
 		}
 		read += n;
@@ -345,6 +371,8 @@ CheckRowCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull, b
 	int64	   *keys;
 	int32		nkeys,
 				i;
+	uint64		fp = 0;
+	unsigned char elem[sizeof(ItemPointerData) + sizeof(uint64)];
 
 	/* =% is strict: nulls are not indexed */
 	if (isnull[0])
@@ -358,18 +386,15 @@ CheckRowCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull, b
 						RelationGetRelationName(index), ItemPointerGetBlockNumber(tid),
 						ItemPointerGetOffsetNumber(tid))));
 	for (i = 0; i < nkeys; i++)
-	{
-		unsigned char elem[sizeof(int64) + sizeof(ItemPointerData)];
-
-		memcpy(elem, &keys[i], sizeof(int64));
-		memcpy(elem + sizeof(int64), tid, sizeof(ItemPointerData));
-		if (bloom_lacks_element(cs->filter, elem, sizeof(elem)))
-			ereport(ERROR,
-					(errcode(ERRCODE_INDEX_CORRUPTED),
-					 errmsg("kmer index \"%s\" lacks key " INT64_FORMAT " of row (%u,%u) of its table",
-							RelationGetRelationName(index), keys[i], ItemPointerGetBlockNumber(tid),
-							ItemPointerGetOffsetNumber(tid))));
-	}
+		fp += KeyMix(keys[i]);
+	memcpy(elem, tid, sizeof(ItemPointerData));
+	memcpy(elem + sizeof(ItemPointerData), &fp, sizeof(uint64));
+	if (bloom_lacks_element(cs->filter, elem, sizeof(elem)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("kmer index \"%s\" has row (%u,%u) of its table with other keys than the row's %d",
+						RelationGetRelationName(index), ItemPointerGetBlockNumber(tid),
+						ItemPointerGetOffsetNumber(tid), nkeys)));
 	cs->rows++;
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(cs->rowctx);
@@ -456,15 +481,10 @@ kmersearch_kmer_index_check(PG_FUNCTION_ARGS)
 
 	if (heapallindexed)
 	{
-		uint64		elems = meta.pending_words;
+		uint64		elems = 2 * (uint64) meta.pending_rows;
 
 		for (i = 0; i < meta.nsegments; i++)
-		{
-			KmiSegmentHead h;
-
-			KmiReadSegmentHead(index, refs[i].head, nblocks, &h);
-			elems += h.npostings + h.nrows;
-		}
+			elems += 2 * (uint64) refs[i].nrows;
 		cs.filter = bloom_create((int64) Max(Min(elems, (uint64) PG_INT64_MAX), 1), maintenance_work_mem,
 								 pg_prng_uint64(&pg_global_prng_state));
 	}

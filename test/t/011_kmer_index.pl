@@ -113,9 +113,11 @@ $primary->safe_psql('postgres', q{
 CREATE TABLE few (id integer, seq dna4);
 INSERT INTO few SELECT id, seq FROM reads WHERE id < 600;
 CREATE INDEX few_kmer ON few USING kmer (seq);
+CREATE INDEX few_kmer2 ON few USING kmer (seq);
 CHECKPOINT;
 });
 my $path = $primary->data_dir . '/' . $primary->safe_psql('postgres', q{SELECT pg_relation_filepath('few_kmer')});
+my $path2 = $primary->data_dir . '/' . $primary->safe_psql('postgres', q{SELECT pg_relation_filepath('few_kmer2')});
 # the blocks end with the segment's last dictionary page and the directory
 my $dict = $primary->safe_psql('postgres', q{SELECT pg_relation_size('few_kmer') / 8192 - 2});
 $standby->stop;
@@ -125,10 +127,26 @@ binmode $fh;
 seek($fh, $dict * 8192 + 24, 0) or die "cannot seek in $path: $!";
 print $fh pack('VV', 0xffff_fff0, 0x7fff_ffff);    # a key past every other, little-endian
 close($fh);
+# the other index's first two row map entries swapped (block 2: after the
+# metapage and the segment's head): each row's TID with the other's keys
+open($fh, '+<', $path2) or die "cannot open $path2: $!";
+binmode $fh;
+seek($fh, 2 * 8192 + 24, 0) or die "cannot seek in $path2: $!";
+read($fh, my $two, 12) == 12 or die "cannot read $path2: $!";
+seek($fh, 2 * 8192 + 24, 0) or die "cannot seek in $path2: $!";
+print $fh substr($two, 6, 6) . substr($two, 0, 6);
+close($fh);
 $primary->start;
 my ($ret, $out, $err) = $primary->psql('postgres',
 	q{SET ignore_checksum_failure = on; SELECT kmersearch_kmer_index_check('few_kmer')});
 like($err, qr/kmer index "few_kmer" is damaged.*\n.*DETAIL:  Dictionary block \d+ begins with key/s,
 	'a dictionary page overwritten on disk is reported');
+($ret, $out, $err) = $primary->psql('postgres',
+	q{SET ignore_checksum_failure = on; SELECT kmersearch_kmer_index_check('few_kmer2')});
+is($ret, 0, 'two row map entries swapped leave the pages whole');
+($ret, $out, $err) = $primary->psql('postgres',
+	q{SET ignore_checksum_failure = on; SELECT kmersearch_kmer_index_check('few_kmer2', true)});
+like($err, qr/kmer index "few_kmer2" has row \(\d+,\d+\) of its table with other keys/,
+	'and heapallindexed finds the rows with each other\'s keys');
 $primary->stop;
 done_testing();
