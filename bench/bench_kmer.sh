@@ -62,17 +62,7 @@ sql -c "ALTER EXTENSION pg_kmersearch UPDATE" -c "CREATE EXTENSION IF NOT EXISTS
 sql -c "CREATE TABLE IF NOT EXISTS kbuild (method text PRIMARY KEY, seconds float8)"
 
 seconds() { date +%s.%N; }
-if [ -z "$(sql -c "SELECT 1 FROM pg_class WHERE relname = 'ref' AND relkind = 'r'")" ]; then
-	log "load $refs"
-	awk 'NR % 2 == 1 {n++; next} {print "r" n "\t" $0}' "$data_dir/$refs" > "$rundir/ref.tsv"
-	chmod 644 "$rundir/ref.tsv"
-	sql -c "CREATE TABLE ref (id serial PRIMARY KEY, acc text, seq dna4)" \
-		-c "COPY ref (acc, seq) FROM '$rundir/ref.tsv'" -c "VACUUM ANALYZE ref"
-	rm -f "$rundir/ref.tsv"
-fi
-nref=$(sql -c "SELECT count(*) FROM ref")
-[ "$nref" -eq "$(awk 'NR % 2 == 0' "$data_dir/$refs" | wc -l)" ] \
-	|| die "the table ref of $rundir has $nref rows, not the sequences of $refs"
+bench_ref_table
 gin=$(sql -c "SELECT indexrelid::regclass FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
                JOIN pg_am a ON a.oid = c.relam WHERE i.indrelid = 'ref'::regclass AND a.amname = 'gin' LIMIT 1")
 if [ -z "$gin" ]; then
@@ -90,13 +80,9 @@ sql -c "SET maintenance_work_mem = '$mwm'" -c "CREATE INDEX ref_kmer ON ref USIN
 sql -c "INSERT INTO kbuild VALUES ('kmer', $(seconds) - $t0)
         ON CONFLICT (method) DO UPDATE SET seconds = EXCLUDED.seconds"
 
-awk -v n="$nq" 'NR % 2 == 0 {k++; print "250:" k "\t" $0; if (k == n) exit}' "$data_dir/queries_16s_250.fa" > "$rundir/kq.tsv"
-awk -v n="$nq" 'NR % 2 == 0 {k++; print "16s:" k "\t" $0; if (k == n) exit}' "$data_dir/queries_16s.fa" >> "$rundir/kq.tsv"
-chmod 644 "$rundir/kq.tsv"
+bench_kq "$nq"
 sql <<EOF
-DROP TABLE IF EXISTS kq, kruns;
-CREATE TABLE kq (name text PRIMARY KEY, query text);
-COPY kq FROM '$rundir/kq.tsv';
+DROP TABLE IF EXISTS kruns;
 CREATE TABLE kruns (method text, kind text, mode text, name text, ms float8, found bigint);
 -- each query of a kind, timed alone under the mode's settings
 CREATE OR REPLACE FUNCTION ktime(method text, kind text, mode text, rate text, strand text, record bool)

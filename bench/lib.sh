@@ -68,3 +68,31 @@ bench_cleanup() {
 	[ -n "${bench_keep_dir:-}" ] || rm -rf "$rundir"
 	exit $rc
 }
+
+# bench_ref_table: the table ref (id, acc, seq dna4) of the running cluster,
+# loaded from data_dir/refs when it is missing (kept in a --cluster
+# directory); nref, its rows, checked against the file's sequences.
+bench_ref_table() {
+	if [ -z "$(sql -c "SELECT 1 FROM pg_class WHERE relname = 'ref' AND relkind = 'r'")" ]; then
+		log "load $refs"
+		awk 'NR % 2 == 1 {n++; next} {print "r" n "\t" $0}' "$data_dir/$refs" > "$rundir/ref.tsv"
+		chmod 644 "$rundir/ref.tsv"
+		sql -c "CREATE TABLE ref (id serial PRIMARY KEY, acc text, seq dna4)" \
+			-c "COPY ref (acc, seq) FROM '$rundir/ref.tsv'" -c "VACUUM ANALYZE ref"
+		rm -f "$rundir/ref.tsv"
+	fi
+	nref=$(sql -c "SELECT count(*) FROM ref")
+	[ "$nref" -eq "$(awk 'NR % 2 == 0' "$data_dir/$refs" | wc -l)" ] \
+		|| die "the table ref of $rundir has $nref rows, not the sequences of $refs"
+}
+
+# bench_kq N: the table kq (name, query) of the running cluster: the first N
+# reads of queries_16s_250.fa (250:1 ...) and full-length sequences of
+# queries_16s.fa (16s:1 ...).
+bench_kq() {
+	awk -v n="$1" 'NR % 2 == 0 {k++; print "250:" k "\t" $0; if (k == n) exit}' "$data_dir/queries_16s_250.fa" > "$rundir/kq.tsv"
+	awk -v n="$1" 'NR % 2 == 0 {k++; print "16s:" k "\t" $0; if (k == n) exit}' "$data_dir/queries_16s.fa" >> "$rundir/kq.tsv"
+	chmod 644 "$rundir/kq.tsv"
+	sql -c "DROP TABLE IF EXISTS kq" -c "CREATE TABLE kq (name text PRIMARY KEY, query text)" \
+		-c "COPY kq FROM '$rundir/kq.tsv'"
+}
