@@ -167,6 +167,26 @@ SELECT same('kb', '{kmersearch.min_shared_ngram_key_rate, 0.4, kmersearch.strand
 SELECT kmersearch_kmer_index_check('kb_kmer', true);
 DROP TABLE kb;
 
+-- pending_list_limit (kB; by default gin_pending_list_limit): the pending
+-- keys past which an insert moves the pending rows into a segment
+CREATE TABLE kp (id integer, seq dna4);
+CREATE INDEX kp_kmer ON kp USING kmer (seq) WITH (pending_list_limit = 64);
+SELECT pg_get_indexdef('kp_kmer'::regclass) AS definition;
+INSERT INTO kp SELECT id, seq FROM kr WHERE id <= 400;
+SELECT segments > 3 AS flushed, pending_bytes <= 65536 + 8 * 200 AS within_limit
+  FROM kmersearch_kmer_index_stats('kp_kmer');
+SELECT kmersearch_kmer_index_check('kp_kmer', true);
+SET gin_pending_list_limit = '1MB';
+CREATE INDEX kp_kmer2 ON kp USING kmer (seq);
+INSERT INTO kp SELECT id + 1000, seq FROM kr WHERE id <= 400;
+SELECT segments, segment_rows, pending_rows FROM kmersearch_kmer_index_stats('kp_kmer2');
+RESET gin_pending_list_limit;
+\set VERBOSITY terse
+ALTER INDEX kp_kmer2 SET (pending_list_limit = 10);
+\set VERBOSITY default
+CREATE INDEX ON kp USING kmer (seq) WITH (pending_list_limit = 'lots');
+DROP TABLE kp;
+
 -- an unlogged table's index
 CREATE UNLOGGED TABLE ku (id integer, seq dna4);
 CREATE INDEX ku_kmer ON ku USING kmer (seq);

@@ -84,20 +84,16 @@
 #define KMI_PAGE_POSTING		6
 #define KMI_PAGE_DIRECTORY		7
 #define KMI_PAGE_PENDING		8
-#define KMI_PAGE_DELETED		9	/* a pending page moved into a segment: its
-									 * words and link stay for the scans that
-									 * began before, until its stamp */
+#define KMI_PAGE_DELETED		9	/* a pending page moved into a segment, free:
+									 * its words, epoch and link stay until it is
+									 * reused (a scan that meets it reused
+									 * searches the new segments) */
 
-/*
- * Pending words at which an insert moves the pending rows into a segment
- * (4 MB, GIN's default gin_pending_list_limit).
- */
-#define KMI_PENDING_FLUSH_WORDS	(4 * 1024 * 1024 / sizeof(int64))
 
 
 typedef struct KmiPageOpaqueData
 {
-	FullTransactionId stamp;	/* a deleted page's: free once no scan can read it */
+	FullTransactionId stamp;	/* a deleted page's: the next transaction id when it was */
 	BlockNumber next;			/* directory and pending chains; else invalid */
 	uint32		epoch;			/* a pending page's: the metapage's pending_epoch when made */
 	uint16		type;			/* KMI_PAGE_* */
@@ -223,6 +219,7 @@ extern void KmiReadSegmentHead(Relation index, BlockNumber head, BlockNumber nbl
 extern int	KmiPageItems(Page page, Size itemsize, Size max);
 extern KmiSegmentRef *KmiReadDirectory(Relation index, BlockNumber head, uint32 nsegments);
 extern void KmiCheckMeta(Relation index, Page meta);
+extern bool KmiPendingMoved(Relation index, uint32 epoch);
 extern KmiMetaPageData *KmiPageMeta(Page page);
 extern int64 *KmiRowKeys(Relation index, Datum value, int32 *nkeys);
 extern void KmiQueryKeys(Relation index, Datum query, KmiQuery *q);
@@ -232,6 +229,10 @@ extern IndexBuildResult *kmibuild(Relation heap, Relation index, struct IndexInf
 extern void kmibuildempty(Relation index);
 extern void KmiFlushPending(Relation index, Buffer metabuf);
 extern Buffer KmiNewBuffer(Relation index);
+
+/* kmihandler.c */
+extern void KmiDefineOptions(void);
+extern int	KmiPendingListLimit(Relation index);
 
 /* kmiinsert.c */
 extern bool kmiinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,

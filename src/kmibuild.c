@@ -700,9 +700,7 @@ KmiNewBuffer(Relation index)
 		if (ConditionalLockBuffer(buf))
 		{
 			page = BufferGetPage(buf);
-			if (PageIsNew(page) ||
-				(KmiPageGetOpaque(page)->type == KMI_PAGE_DELETED &&
-				 GlobalVisCheckRemovableFullXid(NULL, KmiPageGetOpaque(page)->stamp)))
+			if (PageIsNew(page) || KmiPageGetOpaque(page)->type == KMI_PAGE_DELETED)
 				return buf;
 			LockBuffer(buf, BUFFER_LOCK_UNLOCK);
 		}
@@ -717,9 +715,10 @@ KmiNewBuffer(Relation index)
 }
 
 /*
- * Mark a pending page deleted: free once every scan that could read it has
- * ended.  Its words, epoch and link stay: a scan that read the metapage
- * before the flush still reads the rows it expects.
+ * Mark a pending page deleted, free to reuse.  Its words, epoch and link
+ * stay: a scan that read the metapage before the flush reads the rows it
+ * expects, or, once the page is reused, sees its new type or epoch and
+ * searches the flush's segments instead (SearchPending).
  */
 static void
 DeletePage(Relation index, BlockNumber blk, FullTransactionId stamp)
@@ -847,9 +846,14 @@ KmiFlushPending(Relation index, Buffer metabuf)
 		GenericXLogFinish(state);
 	}
 
-	/* the stream's pages go once no scan that began before can read them */
+	/* the stream's pages, free at once (the free space map may need the extension lock: taken after the metapage's, as everywhere) */
 	for (i = 0; i < npages; i++)
 		DeletePage(index, pages[i], stamp);
+	for (i = 0; i < npages; i++)
+		RecordFreeIndexPage(index, pages[i]);
+	/* the map's upper levels, which GetFreeIndexPage searches from */
+	if (npages > 0)
+		IndexFreeSpaceMapVacuum(index);
 
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(ctx);

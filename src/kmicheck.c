@@ -277,9 +277,11 @@ CheckSegment(CheckState *cs, const KmiSegmentRef *ref, BlockNumber nblocks, bool
 
 /*
  * The pending rows: words words over the chain from head, each row its
- * TID, its key count and its keys, ascending; rows of them.
+ * TID, its key count and its keys, ascending; rows of them.  False when a
+ * flush moved them into segments meanwhile and reused a page of the stream
+ * (as a search, the caller checks the new segments instead).
  */
-static void
+static bool
 CheckPending(CheckState *cs, BlockNumber head, uint64 words, uint32 rows, uint32 epoch, BlockNumber nblocks)
 {
 	BlockNumber blk = head;
@@ -305,14 +307,17 @@ CheckPending(CheckState *cs, BlockNumber head, uint64 words, uint32 rows, uint32
 		if (blk == InvalidBlockNumber || blk >= nblocks || ++pages > nblocks)
 			CORRUPT(cs, "The pending rows' chain ends at block %u after %llu of its %llu words.",
 					blk, (unsigned long long) read, (unsigned long long) words);
-		/* a flush that began since marks the pages deleted, their words kept */
+		/* a flush since marks the pages deleted, their words kept until reused */
 		page = CheckedPage(cs, blk, 0);
 		type = KmiPageGetOpaque(page)->type;
-		if (type != KMI_PAGE_PENDING && type != KMI_PAGE_DELETED)
-			CORRUPT(cs, "Pending block %u is of type %u.", blk, type);
-		if (KmiPageGetOpaque(page)->epoch != epoch)
-			CORRUPT(cs, "Pending block %u has epoch %u, the metapage %u.", blk,
-					KmiPageGetOpaque(page)->epoch, epoch);
+		if ((type != KMI_PAGE_PENDING && type != KMI_PAGE_DELETED) ||
+			KmiPageGetOpaque(page)->epoch != epoch)
+		{
+			if (KmiPendingMoved(cs->index, epoch))
+				return false;
+			CORRUPT(cs, "Pending block %u is of type %u and epoch %u, the metapage's pending rows of epoch %u.",
+					blk, type, KmiPageGetOpaque(page)->epoch, epoch);
+		}
 		w = (const int64 *) PageGetContents(page);
 		n = Min((uint64) KMI_PENDING_PER_PAGE, words - read);
 		if ((uint64) KmiPageItems(page, sizeof(int64), KMI_PENDING_PER_PAGE) < n)
@@ -360,6 +365,7 @@ CheckPending(CheckState *cs, BlockNumber head, uint64 words, uint32 rows, uint32
 	if (part != 0 || nrows != rows)
 		CORRUPT(cs, "The pending stream holds %u rows%s; the metapage says %u.", nrows,
 				part != 0 ? " and ends inside a row" : "", rows);
+	return true;
 }
 
 static void
@@ -493,7 +499,23 @@ kmersearch_kmer_index_check(PG_FUNCTION_ARGS)
 	used[KMI_METAPAGE_BLKNO] = true;
 	for (i = 0; i < meta.nsegments; i++)
 		CheckSegment(&cs, &refs[i], nblocks, used);
-	CheckPending(&cs, meta.pending_head, meta.pending_words, meta.pending_rows, meta.pending_epoch, nblocks);
+	if (!CheckPending(&cs, meta.pending_head, meta.pending_words, meta.pending_rows, meta.pending_epoch, nblocks))
+	{
+		/* the pending rows are in the segments flushes added since */
+		uint32		had = meta.nsegments;
+		BlockNumber hadblocks = nblocks;
+
+		buf = ReadBuffer(index, KMI_METAPAGE_BLKNO);
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		meta = *KmiPageMeta(BufferGetPage(buf));
+		UnlockReleaseBuffer(buf);
+		nblocks = RelationGetNumberOfBlocks(index);
+		refs = KmiReadDirectory(index, meta.directory_head, meta.nsegments);
+		used = repalloc(used, sizeof(bool) * nblocks);
+		memset(used + hadblocks, 0, sizeof(bool) * (nblocks - hadblocks));
+		for (i = had; i < meta.nsegments; i++)
+			CheckSegment(&cs, &refs[i], nblocks, used);
+	}
 
 	if (heapallindexed)
 	{

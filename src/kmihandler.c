@@ -6,6 +6,7 @@
 #include "postgres.h"
 
 #include "access/amvalidate.h"
+#include "access/gin.h"
 #include "access/htup_details.h"
 #include "access/reloptions.h"
 #include "catalog/pg_amop.h"
@@ -14,6 +15,8 @@
 #include "commands/vacuum.h"
 #include "fmgr.h"
 #include "utils/catcache.h"
+#include "utils/guc.h"
+#include "utils/rel.h"
 #include "utils/selfuncs.h"
 #include "utils/syscache.h"
 
@@ -22,13 +25,44 @@
 
 static relopt_kind kmi_relopt_kind;
 
-/* The method has no options of its own (the operator class has the k-mer settings). */
+/* The method's own options (the operator class has the k-mer settings). */
+typedef struct KmiOptions
+{
+	int32		vl_len_;		/* varlena header */
+	int			pending_list_limit; /* kB, or -1: gin_pending_list_limit */
+} KmiOptions;
+
+/* At load (_PG_init): the options, before any index's are parsed. */
+void
+KmiDefineOptions(void)
+{
+	kmi_relopt_kind = add_reloption_kind();
+	add_int_reloption(kmi_relopt_kind, "pending_list_limit",
+					  "Kilobytes of pending keys past which an insert moves the pending rows of this kmer index "
+					  "into a segment (default: gin_pending_list_limit).",
+					  -1, 64, MAX_KILOBYTES, ShareUpdateExclusiveLock);
+}
+
 static bytea *
 kmioptions(Datum reloptions, bool validate)
 {
-	if (kmi_relopt_kind == 0)
-		kmi_relopt_kind = add_reloption_kind();
-	return (bytea *) build_reloptions(reloptions, validate, kmi_relopt_kind, 0, NULL, 0);
+	static const relopt_parse_elt tab[] = {
+		{"pending_list_limit", RELOPT_TYPE_INT, offsetof(KmiOptions, pending_list_limit)},
+	};
+
+	return (bytea *) build_reloptions(reloptions, validate, kmi_relopt_kind, sizeof(KmiOptions),
+									  tab, lengthof(tab));
+}
+
+/* The index's pending_list_limit in kilobytes: its own, else GIN's setting. */
+int
+KmiPendingListLimit(Relation index)
+{
+	KmiOptions *opts = (KmiOptions *) index->rd_options;
+
+	if (opts != NULL && opts->pending_list_limit >= 0)
+		return opts->pending_list_limit;
+	return gin_pending_list_limit;
 }
 
 /*

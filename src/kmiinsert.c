@@ -6,7 +6,7 @@
  *
  * Appending holds the metapage's lock, so appends are serial; each page
  * change is a generic WAL record, and the metapage's word count moves in
- * the last (AppendPending).  Past KMI_PENDING_FLUSH_WORDS the inserting
+ * the last (AppendPending).  Past the index's pending_list_limit the inserting
  * backend moves the pending rows into a segment, as VACUUM does.
  */
 #include "postgres.h"
@@ -151,7 +151,8 @@ kmiinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	LockBuffer(metabuf, BUFFER_LOCK_EXCLUSIVE);
 	KmiCheckMeta(index, BufferGetPage(metabuf));
 	AppendPending(index, metabuf, words, (uint64) nkeys + 2);
-	if (KmiPageMeta(BufferGetPage(metabuf))->pending_words >= KMI_PENDING_FLUSH_WORDS)
+	if (KmiPageMeta(BufferGetPage(metabuf))->pending_words * sizeof(int64) >=
+		(uint64) KmiPendingListLimit(index) * 1024)
 		KmiFlushPending(index, metabuf);
 	UnlockReleaseBuffer(metabuf);
 

@@ -601,14 +601,15 @@ SearchSegment(Relation index, KmiScanOpaque so, const IndexState *st, const KmiS
 
 /*
  * The pending rows that match q: the stream of words from pending_head,
- * each row its TID, its key count and its sorted keys.
+ * each row its TID, its key count and its sorted keys.  False when a flush
+ * moved them into segments meanwhile and reused a page of the stream (the
+ * caller searches the new segments instead).
  */
-static int64
-SearchPending(Relation index, const IndexState *st, const KmiQuery *q, TIDBitmap *tbm)
+static bool
+SearchPending(Relation index, const IndexState *st, const KmiQuery *q, TIDBitmap *tbm, int64 *added)
 {
 	BlockNumber blk = st->pending_head;
 	uint64		read = 0;
-	int64		added = 0;
 	int64	   *row = NULL;
 	uint64		rowcap = 0,
 				rowlen = 0,
@@ -633,20 +634,25 @@ SearchPending(Relation index, const IndexState *st, const KmiQuery *q, TIDBitmap
 		page = BufferGetPage(buf);
 
 		/*
-		 * A flush leaves its pages' words (marked deleted) and reuses them
-		 * only once no search that began before it runs; a hot standby's
-		 * searches are not counted, so one may find a page reused: an error,
-		 * never rows read from another page.
+		 * A flush marks its pages deleted, their words and links kept, and
+		 * they may be reused at once: a page of another type or epoch means
+		 * the rows were moved into segments that the metapage lists now
+		 * (every row this search can see was inserted before it read the
+		 * metapage, so no row it needs is pending in the new stream).
 		 */
 		if (PageIsNew(page) ||
 			(KmiPageGetOpaque(page)->type != KMI_PAGE_PENDING &&
 			 KmiPageGetOpaque(page)->type != KMI_PAGE_DELETED) ||
 			KmiPageGetOpaque(page)->epoch != st->pending_epoch)
+		{
+			UnlockReleaseBuffer(buf);
+			if (KmiPendingMoved(index, st->pending_epoch))
+				return false;
 			ereport(ERROR,
-					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-					 errmsg("kmer index \"%s\": its pending rows were moved while this search read them",
-							RelationGetRelationName(index)),
-					 errhint("Run the search again.")));
+					(errcode(ERRCODE_INDEX_CORRUPTED),
+					 errmsg("kmer index \"%s\" has a pending row list through block %u, which is not pending",
+							RelationGetRelationName(index), blk)));
+		}
 		w = (const int64 *) PageGetContents(page);
 		n = Min(KMI_PENDING_PER_PAGE, st->pending_words - read);
 		for (i = 0; i < n; i++)
@@ -707,7 +713,7 @@ SearchPending(Relation index, const IndexState *st, const KmiQuery *q, TIDBitmap
 
 						KmiWordTid(row[0], &tid);
 						tbm_add_tuples(tbm, &tid, 1, q->lossy || q->all);
-						added++;
+						(*added)++;
 					}
 				}
 				rowlen = 0;
@@ -723,7 +729,7 @@ SearchPending(Relation index, const IndexState *st, const KmiQuery *q, TIDBitmap
 				(errcode(ERRCODE_INDEX_CORRUPTED),
 				 errmsg("kmer index \"%s\" ends its pending rows inside a row",
 						RelationGetRelationName(index))));
-	return added;
+	return true;
 }
 
 /* Every row that matches one =% qual. */
@@ -738,7 +744,15 @@ SearchIndex(IndexScanDesc scan, const IndexState *st, Datum query, TIDBitmap *tb
 	KmiQueryKeys(scan->indexRelation, query, &q);
 	for (i = 0; i < st->nsegments; i++)
 		added += SearchSegment(scan->indexRelation, so, st, &st->segments[i], &q, tbm);
-	added += SearchPending(scan->indexRelation, st, &q, tbm);
+	if (!SearchPending(scan->indexRelation, st, &q, tbm, &added))
+	{
+		/* the pending rows are in the segments flushes added since */
+		IndexState	now;
+
+		ReadIndexState(scan->indexRelation, &now);
+		for (i = st->nsegments; i < now.nsegments; i++)
+			added += SearchSegment(scan->indexRelation, so, &now, &now.segments[i], &q, tbm);
+	}
 	return added;
 }
 

@@ -130,6 +130,24 @@ KmiReadDirectory(Relation index, BlockNumber head, uint32 nsegments)
 	return refs;
 }
 
+/*
+ * Whether a flush moved the pending rows of epoch epoch since (the
+ * metapage's epoch has moved on): a scan that finds a page of their stream
+ * reused reads the new segments; if not, the page is damaged.
+ */
+bool
+KmiPendingMoved(Relation index, uint32 epoch)
+{
+	Buffer		buf = ReadBuffer(index, KMI_METAPAGE_BLKNO);
+	bool		moved;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	KmiCheckMeta(index, BufferGetPage(buf));
+	moved = KmiPageMeta(BufferGetPage(buf))->pending_epoch != epoch;
+	UnlockReleaseBuffer(buf);
+	return moved;
+}
+
 KmiMetaPageData *
 KmiPageMeta(Page page)
 {

@@ -3,7 +3,7 @@
  *		VACUUM of a kmer index: the pending rows are moved into a segment,
  *		then the row map entries of removed rows are cleared (searches skip
  *		them), each page's change a generic WAL record; the pages of moved
- *		pending rows are given back once no search can read them.
+ *		pending rows (and pages a crash left new) go to the free space map.
  */
 #include "postgres.h"
 
@@ -192,9 +192,7 @@ kmivacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 		buf = ReadBufferExtended(index, MAIN_FORKNUM, blk, RBM_NORMAL, info->strategy);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
-		if (PageIsNew(page) ||
-			(KmiPageGetOpaque(page)->type == KMI_PAGE_DELETED &&
-			 GlobalVisCheckRemovableFullXid(NULL, KmiPageGetOpaque(page)->stamp)))
+		if (PageIsNew(page) || KmiPageGetOpaque(page)->type == KMI_PAGE_DELETED)
 			free_blocks[nfree++] = blk;
 		UnlockReleaseBuffer(buf);
 	}

@@ -20,6 +20,7 @@
 #include "highfreq.h"
 #include "index_meta.h"
 #include "kmersearch.h"
+#include "kmi.h"
 #include "scan_hint.h"
 #include "score.h"
 
@@ -251,6 +252,7 @@ _PG_init(void)
 							 &kmersearch_min_query_coverage, 0.5, 0.0, 1.0, PGC_USERSET, 0, NULL, NULL, NULL);
 
 	HighfreqDefineSettings();
+	KmiDefineOptions();
 	MarkGUCPrefixReserved("kmersearch");
 	MetaInstallHooks();
 	ScanHintInstallHook();

@@ -1,6 +1,7 @@
 # Eight clients mix INSERT, UPDATE, DELETE, =% searches and VACUUM on a
 # table with a kmersearch GIN index for a bounded time (pgbench), then the
-# same with a kmer index instead (whose inserts and VACUUMs move pending rows
+# same with a kmer index instead (whose inserts, past a small
+# pending_list_limit, and VACUUMs move pending rows, their pages reused at once,
 # into segments while searches read them).  Afterwards no client saw an
 # error, the rows reconcile with what the clients logged, and every search
 # through the index finds what a sequential scan finds.
@@ -109,7 +110,8 @@ sub run_mix
 run_mix('gin');
 $node->safe_psql('postgres', q{
 DROP INDEX reads_gin;
-CREATE INDEX reads_kmer ON reads USING kmer (seq kmersearch_dna4_kmer_ops (kmer_size = 8, occur_bitlen = 4));
+CREATE INDEX reads_kmer ON reads USING kmer (seq kmersearch_dna4_kmer_ops (kmer_size = 8, occur_bitlen = 4))
+  WITH (pending_list_limit = 64);
 });
 run_mix('kmer');
 
