@@ -75,6 +75,12 @@
 #define KMI_SEGMENT_ROWS		(KMI_BLOCK_ROWS * KMI_SEGMENT_BLOCKS)
 #define KMI_MERGE_RUNS			64
 
+/*
+ * The largest pending_list_limit, in kB (512 MB): a flush reads the pending
+ * words into memory, and holds the metapage while it writes their segment.
+ */
+#define KMI_MAX_PENDING_KB		(512 * 1024)
+
 /* page types */
 #define KMI_PAGE_META			1
 #define KMI_PAGE_SEGHEAD		2

@@ -687,7 +687,10 @@ BuilderAddRow(SegmentBuilder *sb, ItemPointer tid, const int64 *keys, int32 nkey
 Buffer
 KmiNewBuffer(Relation index)
 {
-	Buffer		buf;
+	Buffer		buf = InvalidBuffer;
+	BlockNumber busy[8];		/* free pages a search held: back in the map after */
+	int			nbusy = 0,
+				i;
 
 	for (;;)
 	{
@@ -701,11 +704,22 @@ KmiNewBuffer(Relation index)
 		{
 			page = BufferGetPage(buf);
 			if (PageIsNew(page) || KmiPageGetOpaque(page)->type == KMI_PAGE_DELETED)
-				return buf;
+				break;
 			LockBuffer(buf, BUFFER_LOCK_UNLOCK);
 		}
+		else if (nbusy < lengthof(busy))
+			busy[nbusy++] = blk;
 		ReleaseBuffer(buf);
+		buf = InvalidBuffer;
 	}
+	if (nbusy > 0)
+	{
+		for (i = 0; i < nbusy; i++)
+			RecordFreeIndexPage(index, busy[i]);
+		IndexFreeSpaceMapVacuum(index);
+	}
+	if (buf != InvalidBuffer)
+		return buf;
 	/* locked before others can see it: an unlocked new page is one a crash left */
 	LockRelationForExtension(index, ExclusiveLock);
 	buf = ReadBuffer(index, P_NEW);

@@ -40,7 +40,7 @@ KmiDefineOptions(void)
 	add_int_reloption(kmi_relopt_kind, "pending_list_limit",
 					  "Kilobytes of pending keys past which an insert moves the pending rows of this kmer index "
 					  "into a segment (default: gin_pending_list_limit).",
-					  -1, 64, MAX_KILOBYTES, ShareUpdateExclusiveLock);
+					  -1, 64, KMI_MAX_PENDING_KB, ShareUpdateExclusiveLock);
 }
 
 static bytea *
@@ -62,7 +62,7 @@ KmiPendingListLimit(Relation index)
 
 	if (opts != NULL && opts->pending_list_limit >= 0)
 		return opts->pending_list_limit;
-	return gin_pending_list_limit;
+	return Min(gin_pending_list_limit, KMI_MAX_PENDING_KB);
 }
 
 /*

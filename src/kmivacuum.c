@@ -75,7 +75,7 @@ VacuumSegment(Relation index, const KmiSegmentRef *ref, BlockNumber nblocks, Ind
 
 /* The segments now, from the directory. */
 static KmiSegmentRef *
-Segments(Relation index, int *nsegments)
+Segments(Relation index, int *nsegments, uint32 *pending_epoch)
 {
 	Buffer		buf = ReadBuffer(index, KMI_METAPAGE_BLKNO);
 	KmiMetaPageData *meta;
@@ -85,6 +85,8 @@ Segments(Relation index, int *nsegments)
 	KmiCheckMeta(index, BufferGetPage(buf));
 	meta = KmiPageMeta(BufferGetPage(buf));
 	*nsegments = meta->nsegments;
+	if (pending_epoch != NULL)
+		*pending_epoch = meta->pending_epoch;
 	blk = meta->directory_head;
 	UnlockReleaseBuffer(buf);
 	return KmiReadDirectory(index, blk, *nsegments);
@@ -118,7 +120,7 @@ kmibulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	KmiFlushPending(index, metabuf);
 	UnlockReleaseBuffer(metabuf);
 
-	refs = Segments(index, &n);
+	refs = Segments(index, &n, NULL);
 	nblocks = RelationGetNumberOfBlocks(index);
 	for (i = 0; i < n; i++)
 		VacuumSegment(index, &refs[i], nblocks, callback, callback_state, &vc, info->strategy);
@@ -148,6 +150,7 @@ kmivacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 	bool	   *in_segment;
 	BlockNumber *free_blocks;
 	BlockNumber nfree = 0;
+	uint32		epoch;
 
 	if (info->analyze_only)
 		return stats;
@@ -164,13 +167,17 @@ kmivacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 	}
 	UnlockReleaseBuffer(metabuf);
 
-	/* the blocks now: a page being added is locked by its writer before this lock is free */
+	/*
+	 * The segments, then the blocks now (so that every segment listed is
+	 * inside them): a segment being written holds the extension lock until
+	 * its pages are.
+	 */
+	refs = Segments(index, &nseg, &epoch);
 	LockRelationForExtension(index, ExclusiveLock);
 	nblocks = RelationGetNumberOfBlocks(index);
 	UnlockRelationForExtension(index, ExclusiveLock);
 	in_segment = palloc0(sizeof(bool) * Max(nblocks, 1));
 	free_blocks = palloc(sizeof(BlockNumber) * Max(nblocks, 1));
-	refs = Segments(index, &nseg);
 	for (i = 0; i < nseg; i++)
 	{
 		KmiSegmentHead h;
@@ -192,7 +199,14 @@ kmivacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 		buf = ReadBufferExtended(index, MAIN_FORKNUM, blk, RBM_NORMAL, info->strategy);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
-		if (PageIsNew(page) || KmiPageGetOpaque(page)->type == KMI_PAGE_DELETED)
+		/*
+		 * Free: new pages (a crash left them), deleted ones, and pending
+		 * pages of an older stream than the metapage's, which an error
+		 * between a flush's directory record and its deleting left
+		 */
+		if (PageIsNew(page) || KmiPageGetOpaque(page)->type == KMI_PAGE_DELETED ||
+			(KmiPageGetOpaque(page)->type == KMI_PAGE_PENDING &&
+			 (int32) (KmiPageGetOpaque(page)->epoch - epoch) < 0))
 			free_blocks[nfree++] = blk;
 		UnlockReleaseBuffer(buf);
 	}
