@@ -195,6 +195,19 @@ KmiSegmentEnd(BlockNumber head, const KmiSegmentHead *h)
 	return (uint64) head + 1 + h->rowmap_pages + h->posting_pages + h->fence_pages + h->dict_pages;
 }
 
+/*
+ * Whether page (locked) still holds words of the pending stream of epoch
+ * epoch: pending, or deleted by a flush since but not reused.
+ */
+static inline bool
+KmiPendingPageOf(Page page, uint32 epoch)
+{
+	return !PageIsNew(page) &&
+		(KmiPageGetOpaque(page)->type == KMI_PAGE_PENDING ||
+		 KmiPageGetOpaque(page)->type == KMI_PAGE_DELETED) &&
+		KmiPageGetOpaque(page)->epoch == epoch;
+}
+
 /* A TID as a pending-stream word, and back: block in the high bits. */
 static inline int64
 KmiTidWord(ItemPointer tid)
@@ -218,7 +231,19 @@ typedef struct KmiQuery
 	bool		all;			/* no keys can tell: every row */
 } KmiQuery;
 
+/*
+ * What a reader of the index goes by: the metapage, the segments its
+ * directory lists, and the index's blocks after the metapage was read.
+ */
+typedef struct KmiState
+{
+	KmiMetaPageData meta;
+	KmiSegmentRef *segments;	/* meta.nsegments of them */
+	BlockNumber nblocks;
+} KmiState;
+
 /* kmiutils.c */
+extern void KmiReadState(Relation index, KmiState *st);
 extern void KmiInitPage(Page page, uint16 type);
 extern void KmiReadSegmentHead(Relation index, BlockNumber head, BlockNumber nblocks,
 							   KmiSegmentHead *h);

@@ -330,8 +330,7 @@ CheckPending(CheckState *cs, BlockNumber head, uint64 words, uint32 rows, uint32
 		/* a flush since marks the pages deleted, their words kept until reused */
 		page = CheckedPage(cs, blk, 0);
 		type = KmiPageGetOpaque(page)->type;
-		if ((type != KMI_PAGE_PENDING && type != KMI_PAGE_DELETED) ||
-			KmiPageGetOpaque(page)->epoch != epoch)
+		if (!KmiPendingPageOf(page, epoch))
 		{
 			if (KmiPendingMoved(cs->index, epoch))
 				return false;
@@ -466,10 +465,7 @@ kmersearch_kmer_index_check(PG_FUNCTION_ARGS)
 				index;
 	CheckState	cs;
 	Snapshot	snapshot = InvalidSnapshot;
-	Buffer		buf;
-	KmiMetaPageData meta;
-	KmiSegmentRef *refs;
-	BlockNumber nblocks;
+	KmiState	st;
 	bool	   *used;
 	uint32		i;
 	AclResult	acl;
@@ -520,17 +516,11 @@ kmersearch_kmer_index_check(PG_FUNCTION_ARGS)
 	}
 
 	/* the metapage and what it lists, as a search reads them */
-	buf = ReadBuffer(index, KMI_METAPAGE_BLKNO);
-	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	KmiCheckMeta(index, BufferGetPage(buf));
-	meta = *KmiPageMeta(BufferGetPage(buf));
-	UnlockReleaseBuffer(buf);
-	nblocks = RelationGetNumberOfBlocks(index);
-	refs = KmiReadDirectory(index, meta.directory_head, meta.nsegments);
+	KmiReadState(index, &st);
 
 	if (heapallindexed)
 	{
-		uint64		elems = 2 * (uint64) meta.pending_rows;
+		uint64		elems = 2 * (uint64) st.meta.pending_rows;
 		bytea	  **opts = RelationGetIndexAttOptions(index, false);
 
 		/*
@@ -540,43 +530,37 @@ kmersearch_kmer_index_check(PG_FUNCTION_ARGS)
 		 */
 		cs.superset = opts != NULL && opts[0] != NULL &&
 			GinOptionsSource((KmerGinOptions *) opts[0]) != NULL;
-		for (i = 0; i < meta.nsegments; i++)
+		for (i = 0; i < st.meta.nsegments; i++)
 		{
-			elems += 2 * (uint64) refs[i].nrows;
+			elems += 2 * (uint64) st.segments[i].nrows;
 			if (cs.superset)
 			{
 				KmiSegmentHead h;
 
-				KmiReadSegmentHead(index, refs[i].head, nblocks, &h);
+				KmiReadSegmentHead(index, st.segments[i].head, st.nblocks, &h);
 				elems += h.npostings;
 			}
 		}
 		if (cs.superset)
-			elems += meta.pending_words;
+			elems += st.meta.pending_words;
 		cs.filter = bloom_create((int64) Max(Min(elems, (uint64) PG_INT64_MAX), 1), maintenance_work_mem,
 								 pg_prng_uint64(&pg_global_prng_state));
 	}
 
-	used = palloc0(sizeof(bool) * nblocks);
+	used = palloc0(sizeof(bool) * st.nblocks);
 	used[KMI_METAPAGE_BLKNO] = true;
-	for (i = 0; i < meta.nsegments; i++)
-		CheckSegment(&cs, &refs[i], nblocks, used);
-	if (!CheckPending(&cs, meta.pending_head, meta.pending_words, meta.pending_rows, meta.pending_epoch, nblocks))
+	for (i = 0; i < st.meta.nsegments; i++)
+		CheckSegment(&cs, &st.segments[i], st.nblocks, used);
+	if (!CheckPending(&cs, st.meta.pending_head, st.meta.pending_words, st.meta.pending_rows, st.meta.pending_epoch, st.nblocks))
 	{
 		/* the pending rows are in the segments flushes added since */
-		uint32		had = meta.nsegments;
-		BlockNumber hadblocks = nblocks;
+		KmiState	now;
 
-		buf = ReadBuffer(index, KMI_METAPAGE_BLKNO);
-		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		meta = *KmiPageMeta(BufferGetPage(buf));
-		UnlockReleaseBuffer(buf);
-		nblocks = RelationGetNumberOfBlocks(index);
-		refs = KmiReadDirectory(index, meta.directory_head, meta.nsegments);
-		used = repalloc(used, sizeof(bool) * nblocks);
-		memset(used + hadblocks, 0, sizeof(bool) * (nblocks - hadblocks));
-		for (i = had; i < meta.nsegments; i++)
-			CheckSegment(&cs, &refs[i], nblocks, used);
+		KmiReadState(index, &now);
+		used = repalloc(used, sizeof(bool) * now.nblocks);
+		memset(used + st.nblocks, 0, sizeof(bool) * (now.nblocks - st.nblocks));
+		for (i = st.meta.nsegments; i < now.meta.nsegments; i++)
+			CheckSegment(&cs, &now.segments[i], now.nblocks, used);
 	}
 
 	if (heapallindexed)

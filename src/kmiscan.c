@@ -26,17 +26,6 @@ typedef struct KmiScanOpaqueData
 
 typedef KmiScanOpaqueData *KmiScanOpaque;
 
-/* What a search reads: the segments and the pending rows when it began. */
-typedef struct IndexState
-{
-	int			nsegments;
-	KmiSegmentRef *segments;
-	BlockNumber pending_head;
-	uint64		pending_words;
-	uint32		pending_epoch;
-	BlockNumber nblocks;		/* the index's, after the metapage was read */
-} IndexState;
-
 /* A query key's list in a segment. */
 typedef struct SegmentList
 {
@@ -72,30 +61,6 @@ kmiendscan(IndexScanDesc scan)
 	MemoryContextDelete(so->ctx);
 	pfree(so);
 	scan->opaque = NULL;
-}
-
-/* The segments and pending rows now (the metapage, then the directory). */
-static void
-ReadIndexState(Relation index, IndexState *st)
-{
-	Buffer		buf = ReadBuffer(index, KMI_METAPAGE_BLKNO);
-	Page		page;
-	KmiMetaPageData *meta;
-	BlockNumber blk;
-
-	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	page = BufferGetPage(buf);
-	KmiCheckMeta(index, page);
-	meta = KmiPageMeta(page);
-	st->nsegments = meta->nsegments;
-	blk = meta->directory_head;
-	st->pending_head = meta->pending_head;
-	st->pending_words = meta->pending_words;
-	st->pending_epoch = meta->pending_epoch;
-	UnlockReleaseBuffer(buf);
-	st->nblocks = RelationGetNumberOfBlocks(index);
-
-	st->segments = KmiReadDirectory(index, blk, st->nsegments);
 }
 
 /* Add the TIDs of a segment's rows (ascending row numbers) that are not removed. */
@@ -468,7 +433,7 @@ CompareUint32(const void *a, const void *b)
  * threshold is dropped.
  */
 static int64
-SearchSegment(Relation index, KmiScanOpaque so, const IndexState *st, const KmiSegmentRef *ref,
+SearchSegment(Relation index, KmiScanOpaque so, const KmiState *st, const KmiSegmentRef *ref,
 			  const KmiQuery *q, TIDBitmap *tbm)
 {
 	KmiSegmentHead h;
@@ -606,16 +571,17 @@ SearchSegment(Relation index, KmiScanOpaque so, const IndexState *st, const KmiS
  * caller searches the new segments instead).
  */
 static bool
-SearchPending(Relation index, const IndexState *st, const KmiQuery *q, TIDBitmap *tbm, int64 *added)
+SearchPending(Relation index, const KmiState *st, const KmiQuery *q, TIDBitmap *tbm, int64 *added)
 {
-	BlockNumber blk = st->pending_head;
+	int64		found = 0;		/* counted only when the stream is read whole: else the new segments count them */
+	BlockNumber blk = st->meta.pending_head;
 	uint64		read = 0;
 	int64	   *row = NULL;
 	uint64		rowcap = 0,
 				rowlen = 0,
 				need = 2;		/* words of the current row: TID and count first */
 
-	while (read < st->pending_words)
+	while (read < st->meta.pending_words)
 	{
 		Buffer		buf;
 		Page		page;
@@ -640,13 +606,10 @@ SearchPending(Relation index, const IndexState *st, const KmiQuery *q, TIDBitmap
 		 * (every row this search can see was inserted before it read the
 		 * metapage, so no row it needs is pending in the new stream).
 		 */
-		if (PageIsNew(page) ||
-			(KmiPageGetOpaque(page)->type != KMI_PAGE_PENDING &&
-			 KmiPageGetOpaque(page)->type != KMI_PAGE_DELETED) ||
-			KmiPageGetOpaque(page)->epoch != st->pending_epoch)
+		if (!KmiPendingPageOf(page, st->meta.pending_epoch))
 		{
 			UnlockReleaseBuffer(buf);
-			if (KmiPendingMoved(index, st->pending_epoch))
+			if (KmiPendingMoved(index, st->meta.pending_epoch))
 				return false;
 			ereport(ERROR,
 					(errcode(ERRCODE_INDEX_CORRUPTED),
@@ -654,7 +617,7 @@ SearchPending(Relation index, const IndexState *st, const KmiQuery *q, TIDBitmap
 							RelationGetRelationName(index), blk)));
 		}
 		w = (const int64 *) PageGetContents(page);
-		n = Min(KMI_PENDING_PER_PAGE, st->pending_words - read);
+		n = Min(KMI_PENDING_PER_PAGE, st->meta.pending_words - read);
 		for (i = 0; i < n; i++)
 		{
 			if (rowlen == rowcap)
@@ -713,7 +676,7 @@ SearchPending(Relation index, const IndexState *st, const KmiQuery *q, TIDBitmap
 
 						KmiWordTid(row[0], &tid);
 						tbm_add_tuples(tbm, &tid, 1, q->lossy || q->all);
-						(*added)++;
+						found++;
 					}
 				}
 				rowlen = 0;
@@ -729,12 +692,13 @@ SearchPending(Relation index, const IndexState *st, const KmiQuery *q, TIDBitmap
 				(errcode(ERRCODE_INDEX_CORRUPTED),
 				 errmsg("kmer index \"%s\" ends its pending rows inside a row",
 						RelationGetRelationName(index))));
+	*added += found;
 	return true;
 }
 
 /* Every row that matches one =% qual. */
 static int64
-SearchIndex(IndexScanDesc scan, const IndexState *st, Datum query, TIDBitmap *tbm)
+SearchIndex(IndexScanDesc scan, const KmiState *st, Datum query, TIDBitmap *tbm)
 {
 	KmiScanOpaque so = (KmiScanOpaque) scan->opaque;
 	KmiQuery	q;
@@ -742,15 +706,15 @@ SearchIndex(IndexScanDesc scan, const IndexState *st, Datum query, TIDBitmap *tb
 	int			i;
 
 	KmiQueryKeys(scan->indexRelation, query, &q);
-	for (i = 0; i < st->nsegments; i++)
+	for (i = 0; i < st->meta.nsegments; i++)
 		added += SearchSegment(scan->indexRelation, so, st, &st->segments[i], &q, tbm);
 	if (!SearchPending(scan->indexRelation, st, &q, tbm, &added))
 	{
 		/* the pending rows are in the segments flushes added since */
-		IndexState	now;
+		KmiState	now;
 
-		ReadIndexState(scan->indexRelation, &now);
-		for (i = st->nsegments; i < now.nsegments; i++)
+		KmiReadState(scan->indexRelation, &now);
+		for (i = st->meta.nsegments; i < now.meta.nsegments; i++)
 			added += SearchSegment(scan->indexRelation, so, &now, &now.segments[i], &q, tbm);
 	}
 	return added;
@@ -761,7 +725,7 @@ kmigetbitmap(IndexScanDesc scan, TIDBitmap *tbm)
 {
 	KmiScanOpaque so = (KmiScanOpaque) scan->opaque;
 	MemoryContext old;
-	IndexState	st;
+	KmiState	st;
 	TIDBitmap  *mine = NULL;
 	int64		ntids = 0;
 	int			i;
@@ -774,7 +738,7 @@ kmigetbitmap(IndexScanDesc scan, TIDBitmap *tbm)
 			MemoryContextSwitchTo(old);
 			return 0;
 		}
-	ReadIndexState(scan->indexRelation, &st);
+	KmiReadState(scan->indexRelation, &st);
 	MemoryContextSwitchTo(old);
 
 	/*

@@ -130,6 +130,20 @@ KmiReadDirectory(Relation index, BlockNumber head, uint32 nsegments)
 	return refs;
 }
 
+/* The metapage, then the segments it lists and the index's blocks now. */
+void
+KmiReadState(Relation index, KmiState *st)
+{
+	Buffer		buf = ReadBuffer(index, KMI_METAPAGE_BLKNO);
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	KmiCheckMeta(index, BufferGetPage(buf));
+	st->meta = *KmiPageMeta(BufferGetPage(buf));
+	UnlockReleaseBuffer(buf);
+	st->nblocks = RelationGetNumberOfBlocks(index);
+	st->segments = KmiReadDirectory(index, st->meta.directory_head, st->meta.nsegments);
+}
+
 /*
  * Whether a flush moved the pending rows of epoch epoch since (the
  * metapage's epoch has moved on): a scan that finds a page of their stream
@@ -317,10 +331,8 @@ kmersearch_kmer_index_stats(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Datum		values[5];
 	bool		nulls[5] = {false};
-	Buffer		buf;
-	KmiMetaPageData meta;
+	KmiState	st;
 	uint64		segment_rows = 0;
-	KmiSegmentRef *refs;
 	uint32		n;
 	AclResult	acl;
 
@@ -335,19 +347,14 @@ kmersearch_kmer_index_stats(PG_FUNCTION_ARGS)
 	if (acl != ACLCHECK_OK)
 		aclcheck_error(acl, OBJECT_TABLE, get_rel_name(index->rd_index->indrelid));
 
-	buf = ReadBuffer(index, KMI_METAPAGE_BLKNO);
-	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	KmiCheckMeta(index, BufferGetPage(buf));
-	meta = *KmiPageMeta(BufferGetPage(buf));
-	UnlockReleaseBuffer(buf);
-	refs = KmiReadDirectory(index, meta.directory_head, meta.nsegments);
-	for (n = 0; n < meta.nsegments; n++)
-		segment_rows += refs[n].nrows;
-	values[0] = Int32GetDatum((int32) meta.nsegments);
+	KmiReadState(index, &st);
+	for (n = 0; n < st.meta.nsegments; n++)
+		segment_rows += st.segments[n].nrows;
+	values[0] = Int32GetDatum((int32) st.meta.nsegments);
 	values[1] = Int64GetDatum((int64) segment_rows);
-	values[2] = Int64GetDatum((int64) meta.pending_rows);
-	values[3] = Int64GetDatum((int64) (meta.pending_words * sizeof(int64)));
-	values[4] = Int64GetDatum((int64) RelationGetNumberOfBlocks(index));
+	values[2] = Int64GetDatum((int64) st.meta.pending_rows);
+	values[3] = Int64GetDatum((int64) (st.meta.pending_words * sizeof(int64)));
+	values[4] = Int64GetDatum((int64) st.nblocks);
 	index_close(index, AccessShareLock);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

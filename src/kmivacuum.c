@@ -74,35 +74,15 @@ VacuumSegment(Relation index, const KmiSegmentRef *ref, BlockNumber nblocks, Ind
 }
 
 /* The segments now, from the directory. */
-static KmiSegmentRef *
-Segments(Relation index, int *nsegments, uint32 *pending_epoch)
-{
-	Buffer		buf = ReadBuffer(index, KMI_METAPAGE_BLKNO);
-	KmiMetaPageData *meta;
-	BlockNumber blk;
-
-	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	KmiCheckMeta(index, BufferGetPage(buf));
-	meta = KmiPageMeta(BufferGetPage(buf));
-	*nsegments = meta->nsegments;
-	if (pending_epoch != NULL)
-		*pending_epoch = meta->pending_epoch;
-	blk = meta->directory_head;
-	UnlockReleaseBuffer(buf);
-	return KmiReadDirectory(index, blk, *nsegments);
-}
-
 IndexBulkDeleteResult *
 kmibulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 			  IndexBulkDeleteCallback callback, void *callback_state)
 {
 	Relation	index = info->index;
 	VacuumCounts vc = {0, 0};
-	KmiSegmentRef *refs;
+	KmiState	st;
 	Buffer		metabuf;
-	BlockNumber nblocks;
-	int			n,
-				i;
+	int			i;
 
 	if (stats == NULL)
 		stats = palloc0(sizeof(IndexBulkDeleteResult));
@@ -120,11 +100,10 @@ kmibulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	KmiFlushPending(index, metabuf);
 	UnlockReleaseBuffer(metabuf);
 
-	refs = Segments(index, &n, NULL);
-	nblocks = RelationGetNumberOfBlocks(index);
-	for (i = 0; i < n; i++)
-		VacuumSegment(index, &refs[i], nblocks, callback, callback_state, &vc, info->strategy);
-	pfree(refs);
+	KmiReadState(index, &st);
+	for (i = 0; i < (int) st.meta.nsegments; i++)
+		VacuumSegment(index, &st.segments[i], st.nblocks, callback, callback_state, &vc, info->strategy);
+	pfree(st.segments);
 	stats->tuples_removed += vc.removed;
 	stats->num_index_tuples = vc.live;
 	stats->num_pages = RelationGetNumberOfBlocks(index);
@@ -142,15 +121,13 @@ kmivacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 {
 	Relation	index = info->index;
 	Buffer		metabuf;
-	KmiSegmentRef *refs;
-	int			nseg,
-				i;
+	KmiState	st;
+	int			i;
 	BlockNumber nblocks,
 				blk;
 	bool	   *in_segment;
 	BlockNumber *free_blocks;
 	BlockNumber nfree = 0;
-	uint32		epoch;
 
 	if (info->analyze_only)
 		return stats;
@@ -172,20 +149,20 @@ kmivacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 	 * inside them): a segment being written holds the extension lock until
 	 * its pages are.
 	 */
-	refs = Segments(index, &nseg, &epoch);
+	KmiReadState(index, &st);
 	LockRelationForExtension(index, ExclusiveLock);
 	nblocks = RelationGetNumberOfBlocks(index);
 	UnlockRelationForExtension(index, ExclusiveLock);
 	in_segment = palloc0(sizeof(bool) * Max(nblocks, 1));
 	free_blocks = palloc(sizeof(BlockNumber) * Max(nblocks, 1));
-	for (i = 0; i < nseg; i++)
+	for (i = 0; i < (int) st.meta.nsegments; i++)
 	{
 		KmiSegmentHead h;
 		BlockNumber end;
 
-		KmiReadSegmentHead(index, refs[i].head, nblocks, &h);
-		end = (BlockNumber) KmiSegmentEnd(refs[i].head, &h);
-		for (blk = refs[i].head; blk < end; blk++)
+		KmiReadSegmentHead(index, st.segments[i].head, nblocks, &h);
+		end = (BlockNumber) KmiSegmentEnd(st.segments[i].head, &h);
+		for (blk = st.segments[i].head; blk < end; blk++)
 			in_segment[blk] = true;
 	}
 	for (blk = KMI_METAPAGE_BLKNO + 1; blk < nblocks; blk++)
@@ -206,7 +183,7 @@ kmivacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 		 */
 		if (PageIsNew(page) || KmiPageGetOpaque(page)->type == KMI_PAGE_DELETED ||
 			(KmiPageGetOpaque(page)->type == KMI_PAGE_PENDING &&
-			 (int32) (KmiPageGetOpaque(page)->epoch - epoch) < 0))
+			 (int32) (KmiPageGetOpaque(page)->epoch - st.meta.pending_epoch) < 0))
 			free_blocks[nfree++] = blk;
 		UnlockReleaseBuffer(buf);
 	}
@@ -216,7 +193,7 @@ kmivacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 	IndexFreeSpaceMapVacuum(index);
 	pfree(in_segment);
 	pfree(free_blocks);
-	pfree(refs);
+	pfree(st.segments);
 	stats->num_pages = nblocks;
 	stats->pages_free = nfree;
 	return stats;
