@@ -81,69 +81,31 @@ sql -c "INSERT INTO kbuild VALUES ('kmer', $(seconds) - $t0)
         ON CONFLICT (method) DO UPDATE SET seconds = EXCLUDED.seconds"
 
 bench_kq "$nq"
-sql <<EOF
-DROP TABLE IF EXISTS kruns;
-CREATE TABLE kruns (method text, kind text, mode text, name text, ms float8, found bigint);
--- each query of a kind, timed alone under the mode's settings
-CREATE OR REPLACE FUNCTION ktime(method text, kind text, mode text, rate text, strand text, record bool)
-RETURNS void LANGUAGE plpgsql AS \$\$
-DECLARE r record; t0 timestamptz; c bigint;
-BEGIN
-    PERFORM set_config('kmersearch.min_shared_ngram_key_rate', rate, true);
-    PERFORM set_config('kmersearch.strand', strand, true);
-    PERFORM set_config('enable_seqscan', 'off', true);
-    FOR r IN SELECT name, query FROM kq WHERE name LIKE kind || ':%' ORDER BY name LOOP
-        t0 := clock_timestamp();
-        SELECT count(*) INTO c FROM ref WHERE seq =% r.query;
-        IF record THEN
-            INSERT INTO kruns VALUES (method, kind, mode, r.name,
-                                      extract(epoch FROM clock_timestamp() - t0) * 1000, c);
-        END IF;
-    END LOOP;
-END \$\$;
-SELECT pg_prewarm('ref'), pg_prewarm('$gin'), pg_prewarm('ref_kmer');
-EOF
+bench_runs_setup ref
+sql -c "SELECT pg_prewarm('ref'), pg_prewarm('$gin'), pg_prewarm('ref_kmer')" >/dev/null
 for method in gin kmer; do
 	other=$([ $method = gin ] && echo ref_kmer || echo "$gin")
 	log "searches through the $method index"
 	{
 		echo "BEGIN; DROP INDEX $other;"
-		for kind in 250 16s; do
-			echo "SELECT ktime('$method', '$kind', 'rate 0.9', '0.9', 'plus', false);"
-			for mode in "rate 0.9|0.9|plus" "rate 0.5|0.5|plus" "rate 0.5, both strands|0.5|both"; do
-				IFS='|' read -r m rate strand <<<"$mode"
-				echo "SELECT ktime('$method', '$kind', '$m', '$rate', '$strand', true);"
-			done
-		done
+		bench_runs_sql $method
 		# the rows leave the rolled-back transaction through a file
-		echo "COPY (SELECT * FROM kruns WHERE method = '$method') TO '$rundir/kmer-$method.tsv';"
+		echo "COPY (SELECT * FROM runs WHERE label = '$method') TO '$rundir/kmer-$method.tsv';"
 		echo "ROLLBACK;"
 	} > "$rundir/kmer-$method.sql"
 	chmod 644 "$rundir/kmer-$method.sql"
 	sql -f "$rundir/kmer-$method.sql" >/dev/null
-	sql -c "COPY kruns FROM '$rundir/kmer-$method.tsv'"
+	sql -c "COPY runs FROM '$rundir/kmer-$method.tsv'"
 done
 
 # ---------------------------------------------------------------- report
 printf '\npg_kmersearch %s; %s references (%s), %s + %s queries, one core; %s\n\n' \
 	"$commit" "$nref" "$refs" "$nq" "$nq" "$(date -u +%Y-%m-%d)"
-bad=$(sql -c "SELECT count(*) FROM kruns g JOIN kruns k USING (kind, mode, name)
-               WHERE g.method = 'gin' AND k.method = 'kmer' AND g.found <> k.found")
 sql -P footer=off -F ' | ' <<EOF
 \pset tuples_only off
 SELECT m.method, round(b.seconds::numeric, 1) AS build_s,
        pg_size_pretty(pg_relation_size(m.idx)) AS size
   FROM (VALUES ('gin', '$gin'::regclass), ('kmer', 'ref_kmer'::regclass)) m(method, idx)
   LEFT JOIN kbuild b USING (method);
-SELECT g.kind, g.mode, sum(g.found) AS rows_found,
-       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY g.ms)::numeric, 1) AS gin_ms,
-       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY k.ms)::numeric, 1) AS kmer_ms,
-       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY g.ms)::numeric, 1) AS gin_p95,
-       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY k.ms)::numeric, 1) AS kmer_p95,
-       round((percentile_cont(0.5) WITHIN GROUP (ORDER BY g.ms)
-              / percentile_cont(0.5) WITHIN GROUP (ORDER BY k.ms))::numeric, 1) AS gin_over_kmer
-  FROM kruns g JOIN kruns k USING (kind, mode, name)
- WHERE g.method = 'gin' AND k.method = 'kmer'
- GROUP BY 1, 2 ORDER BY 1 DESC, 2 DESC;
 EOF
-[ "$bad" = 0 ] || die "$bad searches found other rows through the kmer index than through GIN"
+bench_runs_report gin kmer gin_over_kmer "through the kmer index than through GIN"

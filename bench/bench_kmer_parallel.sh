@@ -88,27 +88,9 @@ sql -c "SET maintenance_work_mem = '$mwm'" -c "CREATE INDEX refp_kmer ON refp US
 build_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
 
 bench_kq "$nq"
-sql <<EOF
-DROP TABLE IF EXISTS pruns;
-CREATE TABLE pruns (how text, kind text, mode text, name text, ms float8, found bigint);
-CREATE OR REPLACE FUNCTION ptime(how text, kind text, mode text, rate text, strand text, record bool)
-RETURNS void LANGUAGE plpgsql AS \$\$
-DECLARE r record; t0 timestamptz; c bigint;
-BEGIN
-    PERFORM set_config('kmersearch.min_shared_ngram_key_rate', rate, true);
-    PERFORM set_config('kmersearch.strand', strand, true);
-    FOR r IN SELECT name, query FROM kq WHERE name LIKE kind || ':%' ORDER BY name LOOP
-        t0 := clock_timestamp();
-        SELECT count(*) INTO c FROM refp WHERE seq =% r.query;
-        IF record THEN
-            INSERT INTO pruns VALUES (how, kind, mode, r.name,
-                                      extract(epoch FROM clock_timestamp() - t0) * 1000, c);
-        END IF;
-    END LOOP;
-END \$\$;
-SELECT sum(pg_prewarm(c.oid)) FROM pg_class c
- WHERE c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent IN ('refp'::regclass, 'refp_kmer'::regclass));
-EOF
+bench_runs_setup refp
+sql -c "SELECT sum(pg_prewarm(c.oid)) FROM pg_class c
+        WHERE c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent IN ('refp'::regclass, 'refp_kmer'::regclass))" >/dev/null
 for how in serial parallel; do
 	if [ $how = serial ]; then
 		settings="SET max_parallel_workers_per_gather = 0;"
@@ -124,14 +106,8 @@ for how in serial parallel; do
 		parallel_plan=$(echo "$plan" | grep -E "Gather|Workers|Parallel|Append" | sed 's/^ *//; s/ *->  */-> /' | paste -sd ' ')
 	fi
 	{
-		echo "SET enable_seqscan = off; $settings"
-		for kind in 250 16s; do
-			echo "SELECT ptime('$how', '$kind', 'rate 0.9', '0.9', 'plus', false);"
-			for mode in "rate 0.9|0.9|plus" "rate 0.5|0.5|plus" "rate 0.5, both strands|0.5|both"; do
-				IFS='|' read -r m rate strand <<<"$mode"
-				echo "SELECT ptime('$how', '$kind', '$m', '$rate', '$strand', true);"
-			done
-		done
+		echo "$settings"
+		bench_runs_sql $how
 	} | sql >/dev/null
 done
 
@@ -141,19 +117,4 @@ printf '\npg_kmersearch %s; %s references (%s) in %s hash partitions, %s + %s qu
 printf 'index build %.1f s, %s; parallel plan: %s\n\n' "$build_s" \
 	"$(sql -c "SELECT pg_size_pretty(sum(pg_relation_size(inhrelid))) FROM pg_inherits WHERE inhparent = 'refp_kmer'::regclass")" \
 	"$parallel_plan"
-bad=$(sql -c "SELECT count(*) FROM pruns s JOIN pruns p USING (kind, mode, name)
-               WHERE s.how = 'serial' AND p.how = 'parallel' AND s.found <> p.found")
-sql -P footer=off -F ' | ' <<EOF
-\pset tuples_only off
-SELECT s.kind, s.mode, sum(s.found) AS rows_found,
-       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY s.ms)::numeric, 1) AS serial_ms,
-       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY p.ms)::numeric, 1) AS parallel_ms,
-       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY s.ms)::numeric, 1) AS serial_p95,
-       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY p.ms)::numeric, 1) AS parallel_p95,
-       round((percentile_cont(0.5) WITHIN GROUP (ORDER BY s.ms)
-              / percentile_cont(0.5) WITHIN GROUP (ORDER BY p.ms))::numeric, 2) AS speedup
-  FROM pruns s JOIN pruns p USING (kind, mode, name)
- WHERE s.how = 'serial' AND p.how = 'parallel'
- GROUP BY 1, 2 ORDER BY 1 DESC, 2 DESC;
-EOF
-[ "$bad" = 0 ] || die "$bad searches found other rows with parallel workers than without"
+bench_runs_report serial parallel speedup "with parallel workers than without"

@@ -96,3 +96,66 @@ bench_kq() {
 	sql -c "DROP TABLE IF EXISTS kq" -c "CREATE TABLE kq (name text PRIMARY KEY, query text)" \
 		-c "COPY kq FROM '$rundir/kq.tsv'"
 }
+
+# bench_runs_setup TABLE: the table runs (label, kind, mode, name, ms, found),
+# new, and ktime(label, kind, mode, rate, strand, record), which times
+# SELECT count(*) FROM TABLE WHERE seq =% q for each query of kq of a kind,
+# alone, under the mode's settings (no sequential scan), into runs.
+bench_runs_setup() {
+	sql <<EOF
+DROP TABLE IF EXISTS runs;
+CREATE TABLE runs (label text, kind text, mode text, name text, ms float8, found bigint);
+CREATE OR REPLACE FUNCTION ktime(label text, kind text, mode text, rate text, strand text, record bool)
+RETURNS void LANGUAGE plpgsql AS \$\$
+DECLARE r record; t0 timestamptz; c bigint;
+BEGIN
+    PERFORM set_config('kmersearch.min_shared_ngram_key_rate', rate, true);
+    PERFORM set_config('kmersearch.strand', strand, true);
+    PERFORM set_config('enable_seqscan', 'off', true);
+    FOR r IN SELECT name, query FROM kq WHERE name LIKE kind || ':%' ORDER BY name LOOP
+        t0 := clock_timestamp();
+        SELECT count(*) INTO c FROM $1 WHERE seq =% r.query;
+        IF record THEN
+            INSERT INTO runs VALUES (label, kind, mode, r.name,
+                                     extract(epoch FROM clock_timestamp() - t0) * 1000, c);
+        END IF;
+    END LOOP;
+END \$\$;
+EOF
+}
+
+# bench_runs_sql LABEL: the ktime calls of a run: for each kind, an untimed
+# round at rate 0.9, then rate 0.9, rate 0.5 and rate 0.5 on both strands.
+bench_runs_sql() {
+	local kind mode m rate strand
+	for kind in 250 16s; do
+		echo "SELECT ktime('$1', '$kind', 'rate 0.9', '0.9', 'plus', false);"
+		for mode in "rate 0.9|0.9|plus" "rate 0.5|0.5|plus" "rate 0.5, both strands|0.5|both"; do
+			IFS='|' read -r m rate strand <<<"$mode"
+			echo "SELECT ktime('$1', '$kind', '$m', '$rate', '$strand', true);"
+		done
+	done
+}
+
+# bench_runs_report A B RATIO WHAT: per kind and mode the rows found, the
+# medians and p95 of runs A and B and A's median over B's (column RATIO);
+# then fails if any search found other rows in A than in B (WHAT says how).
+bench_runs_report() {
+	local a=$1 b=$2 ratio=$3 what=$4 bad
+	sql -P footer=off -F ' | ' <<EOF
+\pset tuples_only off
+SELECT a.kind, a.mode, sum(a.found) AS rows_found,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY a.ms)::numeric, 1) AS ${a}_ms,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY b.ms)::numeric, 1) AS ${b}_ms,
+       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY a.ms)::numeric, 1) AS ${a}_p95,
+       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY b.ms)::numeric, 1) AS ${b}_p95,
+       round((percentile_cont(0.5) WITHIN GROUP (ORDER BY a.ms)
+              / percentile_cont(0.5) WITHIN GROUP (ORDER BY b.ms))::numeric, 2) AS $ratio
+  FROM runs a JOIN runs b USING (kind, mode, name)
+ WHERE a.label = '$a' AND b.label = '$b'
+ GROUP BY 1, 2 ORDER BY 1 DESC, 2 DESC;
+EOF
+	bad=$(sql -c "SELECT count(*) FROM runs a JOIN runs b USING (kind, mode, name)
+	               WHERE a.label = '$a' AND b.label = '$b' AND a.found <> b.found")
+	[ "$bad" = 0 ] || die "$bad searches found other rows $what"
+}
