@@ -165,6 +165,21 @@ INSERT INTO kq SELECT 'r' || id, kmersearch_revcomp(overlay(seq::text PLACING 'T
 SELECT same('kb', '{kmersearch.min_shared_ngram_key_rate, 0.9}');
 SELECT same('kb', '{kmersearch.min_shared_ngram_key_rate, 0.4, kmersearch.strand, both}');
 SELECT kmersearch_kmer_index_check('kb_kmer', true);
+-- built in parallel (the workers the planner gives a B-tree build; the
+-- answers are the same whether they are launched or not): the runs of
+-- every participant in one segment
+DROP INDEX kb_kmer;
+SET max_parallel_maintenance_workers = 2;
+SET min_parallel_table_scan_size = 0;
+SET maintenance_work_mem = '96MB';
+CREATE INDEX kb_par ON kb USING kmer (seq);
+RESET maintenance_work_mem;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_maintenance_workers;
+SELECT segments, segment_rows, pending_rows FROM kmersearch_kmer_index_stats('kb_par');
+SELECT same('kb', '{kmersearch.min_shared_ngram_key_rate, 0.9}');
+SELECT same('kb', '{kmersearch.min_shared_ngram_key_rate, 0.4, kmersearch.strand, both}');
+SELECT kmersearch_kmer_index_check('kb_par', true);
 DROP TABLE kb;
 
 -- pending_list_limit (kB; by default gin_pending_list_limit): the pending

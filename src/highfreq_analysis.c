@@ -302,25 +302,6 @@ kmersearch_analysis_worker(dsm_segment *seg, shm_toc *toc)
 
 /* ---------------------------------------------------------------- analysis: the function */
 
-/* The library this module was loaded from, as the function's pg_proc says. */
-static char *
-ModuleLibrary(Oid fn_oid)
-{
-	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
-	bool		isnull;
-	Datum		d;
-	char	   *lib;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for function %u", fn_oid);
-	d = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_probin, &isnull);
-	if (isnull)
-		elog(ERROR, "function %u has no library", fn_oid);
-	lib = TextDatumGetCString(d);
-	ReleaseSysCache(tup);
-	return lib;
-}
-
 /*
  * Wait for the workers, saying how far the scan has got every few seconds.
  * A worker's error is raised here by CHECK_FOR_INTERRUPTS; a worker that
@@ -436,7 +417,7 @@ kmersearch_perform_highfreq_analysis(PG_FUNCTION_ARGS)
 
 	/* the shared state and the parallel scans */
 	EnterParallelMode();
-	pcxt = CreateParallelContext(ModuleLibrary(fcinfo->flinfo->fn_oid), "kmersearch_analysis_worker",
+	pcxt = CreateParallelContext(KmersearchLibraryOf(fcinfo->flinfo->fn_oid), "kmersearch_analysis_worker",
 								 nworkers);
 	shm_toc_estimate_chunk(&pcxt->estimator, offsetof(AnalysisShared, leaves) + Max(nleaves, 1) * sizeof(Oid));
 	foreach(lc, leaves)

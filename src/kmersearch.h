@@ -49,6 +49,10 @@ extern PGDLLIMPORT double kmersearch_min_query_coverage;
 
 /* module.c: empty the caches and re-plan the cached plans with =% */
 extern void KmersearchSettingsChanged(void);
+
+/* module.c: the library a function of this module is in (its pg_proc probin) */
+extern char *KmersearchLibraryOf(Oid fn_oid);
+
 /* module.c: the planner met the =% function funcid (planner.c) */
 extern void KmersearchPlanUsesSettings(Oid funcid);
 

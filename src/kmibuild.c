@@ -14,20 +14,37 @@
  * and WAL-logged whole at the end, as PostgreSQL's own index builds do; a
  * flush of the pending rows writes its segment the same way, each page a
  * generic WAL record.
+ *
+ * In parallel (when the planner gives the build workers, as for B-tree:
+ * plan_create_index_workers), the leader and each worker scan the table
+ * together (a parallel table scan) and spill their runs, and each run's
+ * TIDs, to files of one SharedFileSet; then the leader groups the runs,
+ * participant by participant, into segments and merges each as above.
+ * The rows of a participant are numbered in the order it met them: no
+ * part of the index needs a segment's rows in TID order.
  */
 #include "postgres.h"
 
 #include "access/generic_xlog.h"
+#include "access/parallel.h"
+#include "access/relscan.h"
+#include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "access/xloginsert.h"
 #include "catalog/index.h"
 #include "commands/tablespace.h"
+#include "executor/instrument.h"
 #include "lib/binaryheap.h"
 #include "miscadmin.h"
+#include "optimizer/optimizer.h"
 #include "storage/buffile.h"
 #include "storage/bufmgr.h"
 #include "storage/indexfsm.h"
 #include "storage/lmgr.h"
+#include "storage/sharedfileset.h"
+#include "storage/shm_toc.h"
+#include "storage/spin.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -231,6 +248,10 @@ typedef struct KmiRun
  * ends at KMI_BLOCK_ROWS rows (its row numbers are uint16) or when its
  * pairs fill the memory; a segment when it has KMI_SEGMENT_ROWS rows or
  * KMI_MERGE_RUNS spilled runs.
+ *
+ * A participant of a parallel build (fileset set) only spills: each run to
+ * a file of its own in the build's set, and its row count and TIDs to the
+ * participant's file of TIDs; its tids hold the current run's.
  */
 typedef struct SegmentBuilder
 {
@@ -249,6 +270,10 @@ typedef struct SegmentBuilder
 	ItemPointerData *tids;		/* the segment's rows, by row number */
 	uint32		tidcap;
 	uint32		nrows;
+	SharedFileSet *fileset;		/* a participant's: the build's set */
+	int			participant;
+	uint32		spilled;		/* a participant's runs so far */
+	BufFile    *tidfile;		/* per run: its row count, then its TIDs */
 } SegmentBuilder;
 
 /* A run read back, key by key, from its file or (the last run) from memory. */
@@ -345,17 +370,43 @@ CompareReaders(Datum a, Datum b, void *arg)
 	return DatumGetInt32(a) < DatumGetInt32(b) ? 1 : -1;
 }
 
-/* Sort the run in memory and write it to a temporary file of its own. */
+/* The names of a parallel build's files in its SharedFileSet. */
+static void
+RunFileName(char *buf, int participant, uint32 run)
+{
+	snprintf(buf, MAXPGPATH, "kmi-%d-run-%u", participant, run);
+}
+
+static void
+TidFileName(char *buf, int participant)
+{
+	snprintf(buf, MAXPGPATH, "kmi-%d-tids", participant);
+}
+
+/*
+ * Sort the run in memory and write it to a file of its own: a temporary
+ * file the builder merges later, or a participant's file in the build's set.
+ */
 static void
 SpillRun(SegmentBuilder *sb)
 {
-	KmiRun	   *run = &sb->runs[sb->nruns];
+	BufFile    *file;
 	Size		i;
 
-	Assert(sb->nruns < KMI_MERGE_RUNS && sb->runrows > 0);
+	Assert(sb->runrows > 0);
 	SortPairs(sb->keys, sb->rows, sb->npairs);
-	run->file = BufFileCreateTemp(false);
-	run->first = sb->nrows - sb->runrows;
+	if (sb->fileset != NULL)
+	{
+		char		name[MAXPGPATH];
+
+		RunFileName(name, sb->participant, sb->spilled);
+		file = BufFileCreateFileSet(&sb->fileset->fs, name);
+	}
+	else
+	{
+		Assert(sb->nruns < KMI_MERGE_RUNS);
+		file = BufFileCreateTemp(false);
+	}
 	for (i = 0; i < sb->npairs;)
 	{
 		Size		end = i + 1;
@@ -364,16 +415,32 @@ SpillRun(SegmentBuilder *sb)
 		while (end < sb->npairs && sb->keys[end] == sb->keys[i])
 			end++;
 		n = (uint32) (end - i);
-		BufFileWrite(run->file, &sb->keys[i], sizeof(int64));
-		BufFileWrite(run->file, &n, sizeof(uint32));
-		BufFileWrite(run->file, &sb->rows[i], n * sizeof(uint16));
+		BufFileWrite(file, &sb->keys[i], sizeof(int64));
+		BufFileWrite(file, &n, sizeof(uint32));
+		BufFileWrite(file, &sb->rows[i], n * sizeof(uint16));
 		i = end;
 	}
-	if (BufFileSeek(run->file, 0, 0, SEEK_SET) != 0)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not rewind a kmer index build's temporary file: %m")));
-	sb->nruns++;
+	if (sb->fileset != NULL)
+	{
+		uint32		n = sb->runrows;
+
+		Assert(sb->nrows == sb->runrows);
+		BufFileClose(file);
+		BufFileWrite(sb->tidfile, &n, sizeof(uint32));
+		BufFileWrite(sb->tidfile, sb->tids, n * sizeof(ItemPointerData));
+		sb->spilled++;
+		sb->nrows = 0;
+	}
+	else
+	{
+		if (BufFileSeek(file, 0, 0, SEEK_SET) != 0)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not rewind a kmer index build's temporary file: %m")));
+		sb->runs[sb->nruns].file = file;
+		sb->runs[sb->nruns].first = sb->nrows - sb->runrows;
+		sb->nruns++;
+	}
 	sb->npairs = 0;
 	sb->runrows = 0;
 }
@@ -641,7 +708,7 @@ BuilderAddRow(SegmentBuilder *sb, ItemPointer tid, const int64 *keys, int32 nkey
 	if (sb->runrows == KMI_BLOCK_ROWS || (sb->npairs + nkeys > sb->cap && sb->runrows > 0))
 	{
 		SpillRun(sb);
-		if (sb->nruns == KMI_MERGE_RUNS)
+		if (sb->fileset == NULL && sb->nruns == KMI_MERGE_RUNS)
 			BuilderFinishSegment(sb, false);
 	}
 	if (sb->npairs + nkeys > sb->alloc)
@@ -923,6 +990,253 @@ BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	MemoryContextReset(bs->rowctx);
 }
 
+/* ---------------------------------------------------------------- parallel build */
+
+#define KMI_BUILD_KEY_SHARED		UINT64CONST(0xB1D0000000000001)
+#define KMI_BUILD_KEY_SCAN			UINT64CONST(0xB1D0000000000002)
+#define KMI_BUILD_KEY_BUFFER_USAGE	UINT64CONST(0xB1D0000000000003)
+#define KMI_BUILD_KEY_WAL_USAGE		UINT64CONST(0xB1D0000000000004)
+
+/* What the participants of a parallel build share (participant 0 is the leader). */
+typedef struct KmiBuildShared
+{
+	Oid			heaprelid;
+	Oid			indexrelid;
+	bool		isconcurrent;
+	Size		budget;			/* memory of each participant's runs */
+	SharedFileSet fileset;		/* the runs and the TIDs */
+	slock_t		mutex;			/* protects what follows */
+	double		reltuples;
+	struct
+	{
+		bool		done;		/* its files are complete */
+		double		indtuples;	/* rows it indexed */
+	}			participants[FLEXIBLE_ARRAY_MEMBER];
+} KmiBuildShared;
+
+/*
+ * A participant's share of the scan: its runs and TIDs into the build's
+ * files, its counts into the shared state.
+ */
+static void
+BuildParticipate(KmiBuildShared *sh, ParallelTableScanDesc pscan, Relation heap, Relation index,
+				 IndexInfo *indexInfo, int participant, bool progress)
+{
+	MemoryContext ctx = AllocSetContextCreate(CurrentMemoryContext, "kmer index build",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(ctx);
+	BuildState	bs;
+	char		name[MAXPGPATH];
+	double		reltuples;
+
+	memset(&bs, 0, sizeof(bs));
+	bs.rowctx = AllocSetContextCreate(ctx, "kmer index build row", ALLOCSET_DEFAULT_SIZES);
+	BuilderInit(&bs.sb, index, true, InvalidBuffer, sh->budget);
+	bs.sb.fileset = &sh->fileset;
+	bs.sb.participant = participant;
+	TidFileName(name, participant);
+	bs.sb.tidfile = BufFileCreateFileSet(&sh->fileset.fs, name);
+	MemoryContextSwitchTo(old);
+
+	reltuples = table_index_build_scan(heap, index, indexInfo, true, progress, BuildCallback, &bs,
+									   table_beginscan_parallel(heap, pscan));
+	old = MemoryContextSwitchTo(ctx);
+	if (bs.sb.runrows > 0)
+		SpillRun(&bs.sb);
+	BufFileClose(bs.sb.tidfile);
+	MemoryContextSwitchTo(old);
+
+	SpinLockAcquire(&sh->mutex);
+	sh->reltuples += reltuples;
+	sh->participants[participant].indtuples = bs.indtuples;
+	sh->participants[participant].done = true;
+	SpinLockRelease(&sh->mutex);
+	MemoryContextDelete(ctx);
+}
+
+/* the worker's entry point, found by name in the library of the access method's handler */
+PGDLLEXPORT void kmersearch_kmi_build_worker(dsm_segment *seg, shm_toc *toc);
+
+void
+kmersearch_kmi_build_worker(dsm_segment *seg, shm_toc *toc)
+{
+	KmiBuildShared *sh = shm_toc_lookup(toc, KMI_BUILD_KEY_SHARED, false);
+	BufferUsage *bufferusage = shm_toc_lookup(toc, KMI_BUILD_KEY_BUFFER_USAGE, false);
+	WalUsage   *walusage = shm_toc_lookup(toc, KMI_BUILD_KEY_WAL_USAGE, false);
+
+	/* the locks index.c holds in the leader (granted: the same lock group) */
+	LOCKMODE	heaplock = sh->isconcurrent ? ShareUpdateExclusiveLock : ShareLock;
+	LOCKMODE	indexlock = sh->isconcurrent ? RowExclusiveLock : AccessExclusiveLock;
+	Relation	heap;
+	Relation	index;
+	IndexInfo  *indexInfo;
+
+	InstrStartParallelQuery();
+	heap = table_open(sh->heaprelid, heaplock);
+	index = index_open(sh->indexrelid, indexlock);
+	indexInfo = BuildIndexInfo(index);
+	indexInfo->ii_Concurrent = sh->isconcurrent;
+	SharedFileSetAttach(&sh->fileset, seg);
+	BuildParticipate(sh, shm_toc_lookup(toc, KMI_BUILD_KEY_SCAN, false), heap, index, indexInfo,
+					 ParallelWorkerNumber + 1, false);
+	InstrEndParallelQuery(&bufferusage[ParallelWorkerNumber], &walusage[ParallelWorkerNumber]);
+	index_close(index, indexlock);
+	table_close(heap, heaplock);
+}
+
+/*
+ * The leader, once every participant is done: their runs, participant by
+ * participant and run by run, grouped into segments (KMI_SEGMENT_ROWS rows
+ * and KMI_MERGE_RUNS runs at most) and merged.
+ */
+static void
+MergeParticipants(SegmentBuilder *sb, KmiBuildShared *sh, int nparticipants)
+{
+	int			p;
+
+	for (p = 0; p < nparticipants; p++)
+	{
+		char		name[MAXPGPATH];
+		BufFile    *tidfile;
+		uint32		run;
+
+		if (!sh->participants[p].done)
+			continue;			/* a worker not launched, or the leader that did not scan */
+		TidFileName(name, p);
+		tidfile = BufFileOpenFileSet(&sh->fileset.fs, name, O_RDONLY, false);
+		for (run = 0;; run++)
+		{
+			uint32		n;
+			size_t		got = BufFileRead(tidfile, &n, sizeof(uint32));
+
+			CHECK_FOR_INTERRUPTS();
+			if (got == 0)
+				break;
+			if (got != sizeof(uint32))
+				RunRead(tidfile, &n, sizeof(uint32));	/* reports the short read */
+			if (n == 0 || n > KMI_BLOCK_ROWS)
+				elog(ERROR, "kmer index build's temporary file has a run of %u rows", n);
+			if (sb->nruns == KMI_MERGE_RUNS || sb->nrows + n > KMI_SEGMENT_ROWS)
+				BuilderFinishSegment(sb, false);
+			if (sb->nrows + n > sb->tidcap)
+			{
+				sb->tidcap = Min(Max(sb->nrows + n, sb->tidcap * 2), KMI_SEGMENT_ROWS);
+				sb->tids = sb->tids == NULL ? MemoryContextAlloc(sb->mcx, sizeof(ItemPointerData) * sb->tidcap)
+					: repalloc(sb->tids, sizeof(ItemPointerData) * sb->tidcap);
+			}
+			RunRead(tidfile, sb->tids + sb->nrows, n * sizeof(ItemPointerData));
+			RunFileName(name, p, run);
+			sb->runs[sb->nruns].file = BufFileOpenFileSet(&sh->fileset.fs, name, O_RDONLY, false);
+			sb->runs[sb->nruns].first = sb->nrows;
+			sb->nruns++;
+			sb->nrows += n;
+		}
+		BufFileClose(tidfile);
+	}
+	if (sb->nrows > 0)
+		BuilderFinishSegment(sb, false);
+}
+
+/*
+ * The workers the planner gives a build of index, as it gives a B-tree's
+ * (workers read an index's high-frequency analysis as the leader does:
+ * highfreq.c reads it by catalog scans, not SQL).
+ */
+static int
+BuildWorkers(Relation heap, Relation index)
+{
+	if (IsInParallelMode())
+		return 0;
+	return plan_create_index_workers(RelationGetRelid(heap), RelationGetRelid(index));
+}
+
+/*
+ * Build with nworkers workers and the leader; false when no parallel
+ * context could be made (then nothing was written: build serially).
+ */
+static bool
+BuildInParallel(Relation heap, Relation index, IndexInfo *indexInfo, int nworkers, SegmentBuilder *sb,
+				double *reltuples, double *indtuples)
+{
+	ParallelContext *pcxt;
+	Snapshot	snapshot;
+	Size		shsize = add_size(offsetof(KmiBuildShared, participants),
+								  mul_size(nworkers + 1, sizeof(((KmiBuildShared *) NULL)->participants[0])));
+	Size		scansize;
+	KmiBuildShared *sh;
+	ParallelTableScanDesc pscan;
+	BufferUsage *bufferusage;
+	WalUsage   *walusage;
+	int			i;
+
+	EnterParallelMode();
+	pcxt = CreateParallelContext(KmersearchLibraryOf(index->rd_amhandler), "kmersearch_kmi_build_worker",
+								 nworkers);
+	/* a concurrent build sees the rows of its snapshot; another, every row (as a serial build) */
+	snapshot = indexInfo->ii_Concurrent ? RegisterSnapshot(GetTransactionSnapshot()) : SnapshotAny;
+	scansize = table_parallelscan_estimate(heap, snapshot);
+	shm_toc_estimate_chunk(&pcxt->estimator, shsize);
+	shm_toc_estimate_chunk(&pcxt->estimator, scansize);
+	shm_toc_estimate_chunk(&pcxt->estimator, mul_size(sizeof(BufferUsage), pcxt->nworkers));
+	shm_toc_estimate_chunk(&pcxt->estimator, mul_size(sizeof(WalUsage), pcxt->nworkers));
+	shm_toc_estimate_keys(&pcxt->estimator, 4);
+	InitializeParallelDSM(pcxt);
+	if (pcxt->seg == NULL)
+	{
+		/* no dynamic shared memory */
+		if (IsMVCCSnapshot(snapshot))
+			UnregisterSnapshot(snapshot);
+		DestroyParallelContext(pcxt);
+		ExitParallelMode();
+		return false;
+	}
+
+	sh = shm_toc_allocate(pcxt->toc, shsize);
+	memset(sh, 0, shsize);
+	sh->heaprelid = RelationGetRelid(heap);
+	sh->indexrelid = RelationGetRelid(index);
+	sh->isconcurrent = indexInfo->ii_Concurrent;
+	sh->budget = (Size) maintenance_work_mem * 1024 / (nworkers + 1);
+	SpinLockInit(&sh->mutex);
+	SharedFileSetInit(&sh->fileset, pcxt->seg);
+	shm_toc_insert(pcxt->toc, KMI_BUILD_KEY_SHARED, sh);
+	pscan = shm_toc_allocate(pcxt->toc, scansize);
+	table_parallelscan_initialize(heap, pscan, snapshot);
+	shm_toc_insert(pcxt->toc, KMI_BUILD_KEY_SCAN, pscan);
+	bufferusage = shm_toc_allocate(pcxt->toc, mul_size(sizeof(BufferUsage), pcxt->nworkers));
+	shm_toc_insert(pcxt->toc, KMI_BUILD_KEY_BUFFER_USAGE, bufferusage);
+	walusage = shm_toc_allocate(pcxt->toc, mul_size(sizeof(WalUsage), pcxt->nworkers));
+	shm_toc_insert(pcxt->toc, KMI_BUILD_KEY_WAL_USAGE, walusage);
+
+	LaunchParallelWorkers(pcxt);
+
+	/*
+	 * The leader scans too, as in a B-tree build, unless
+	 * parallel_leader_participation is off; without workers it scans alone.
+	 */
+	if (parallel_leader_participation || pcxt->nworkers_launched == 0)
+		BuildParticipate(sh, pscan, heap, index, indexInfo, 0, true);
+	WaitForParallelWorkersToFinish(pcxt);
+	for (i = 0; i < pcxt->nworkers_launched; i++)
+		InstrAccumParallelQuery(&bufferusage[i], &walusage[i]);
+
+	MergeParticipants(sb, sh, nworkers + 1);
+	*reltuples = sh->reltuples;
+	*indtuples = 0;
+	for (i = 0; i <= nworkers; i++)
+		*indtuples += sh->participants[i].indtuples;
+	ereport(DEBUG1,
+			(errmsg_internal("kmer index build of \"%s\": %d of %d parallel workers launched; rows indexed: %.0f by the leader, %.0f by the workers",
+							 RelationGetRelationName(index), pcxt->nworkers_launched, nworkers,
+							 sh->participants[0].indtuples, *indtuples - sh->participants[0].indtuples)));
+
+	DestroyParallelContext(pcxt);
+	if (IsMVCCSnapshot(snapshot))
+		UnregisterSnapshot(snapshot);
+	ExitParallelMode();
+	return true;
+}
+
 IndexBuildResult *
 kmibuild(Relation heap, Relation index, IndexInfo *indexInfo)
 {
@@ -932,6 +1246,7 @@ kmibuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	MemoryContext ctx = AllocSetContextCreate(CurrentMemoryContext, "kmer index build",
 											  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old;
+	int			nworkers;
 
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
@@ -945,11 +1260,19 @@ kmibuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	BuilderInit(&bs.sb, index, true, InvalidBuffer, (Size) maintenance_work_mem * 1024);
 	MemoryContextSwitchTo(old);
 
-	reltuples = table_index_build_scan(heap, index, indexInfo, true, true, BuildCallback, &bs, NULL);
+	nworkers = BuildWorkers(heap, index);
 	old = MemoryContextSwitchTo(ctx);
-	if (bs.sb.nrows > 0)
-		BuilderFinishSegment(&bs.sb, false);
-	MemoryContextSwitchTo(old);
+	if (nworkers > 0 && BuildInParallel(heap, index, indexInfo, nworkers, &bs.sb, &reltuples, &bs.indtuples))
+		MemoryContextSwitchTo(old);
+	else
+	{
+		MemoryContextSwitchTo(old);
+		reltuples = table_index_build_scan(heap, index, indexInfo, true, true, BuildCallback, &bs, NULL);
+		old = MemoryContextSwitchTo(ctx);
+		if (bs.sb.nrows > 0)
+			BuilderFinishSegment(&bs.sb, false);
+		MemoryContextSwitchTo(old);
+	}
 
 	if (RelationNeedsWAL(index))
 		log_newpage_range(index, MAIN_FORKNUM, 0, RelationGetNumberOfBlocks(index), true);

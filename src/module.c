@@ -7,7 +7,9 @@
 
 #include <limits.h>
 
+#include "catalog/pg_proc.h"
 #include "fmgr.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/plancache.h"
@@ -27,6 +29,28 @@
 PG_MODULE_MAGIC;
 
 PGDLLEXPORT void _PG_init(void);
+
+/*
+ * The library a function of this module is in, as its pg_proc row says:
+ * what a ParallelContext loads in its workers.
+ */
+char *
+KmersearchLibraryOf(Oid fn_oid)
+{
+	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
+	bool		isnull;
+	Datum		d;
+	char	   *lib;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for function %u", fn_oid);
+	d = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_probin, &isnull);
+	if (isnull)
+		elog(ERROR, "function %u has no library", fn_oid);
+	lib = TextDatumGetCString(d);
+	ReleaseSysCache(tup);
+	return lib;
+}
 
 /*
  * The =% functions cached plans may use, by their hash in the function

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The module exports what PostgreSQL looks up by name, and nothing else:
 # each C function the install script names and its pg_finfo_ record, the
-# magic block, _PG_init and the parallel analysis worker's entry.  Any other
+# magic block, _PG_init and the entries of the parallel analysis's and the
+# parallel kmer index build's workers.  Any other
 # exported symbol could bind to, or be bound by, another library loaded into
 # the same server.  Run by make check (Makefile.am gives the paths).
 set -eu
@@ -25,7 +26,7 @@ sort -u -o "$tmp/named" "$tmp/named"
 {
   cat "$tmp/named"
   sed 's/^/pg_finfo_/' "$tmp/named"
-  printf '%s\n' Pg_magic_func _PG_init kmersearch_analysis_worker
+  printf '%s\n' Pg_magic_func _PG_init kmersearch_analysis_worker kmersearch_kmi_build_worker
 } | sort -u > "$tmp/expected"
 
 # every defined dynamic symbol, whatever its kind (functions, data, indirect)

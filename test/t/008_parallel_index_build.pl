@@ -5,6 +5,12 @@
 # process, fewer than the index with every k-mer by the keys of those
 # k-mers, and it gives the scan's answers.
 #
+# kmer index builds with parallel workers, on every version: the workers
+# index the rows (all of them when the leader does not take part), the
+# index passes kmersearch_kmer_index_check with heapallindexed, with and
+# without exclusion, and gives the answers of the index built by one
+# process.
+#
 # Run by test/tap.sh, which installs the extension into a DESTDIR.
 use strict;
 use warnings;
@@ -84,5 +90,89 @@ like($node->safe_psql('postgres', qq{
 SET kmersearch.preclude_highfreq_kmer = on; SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) SELECT id FROM fo WHERE seq =% '$q'}), qr/excl_parallel/, 'through that index');
 
+# ---------------------------------------------------------------- kmer indexes
+sub kmer_build
+{
+	my ($name, $workers, $exclude, $leader, $how) = @_;
+	$how //= '';
+	my ($ret, $out, $err) = $node->psql('postgres',
+		"SET maintenance_work_mem = '256MB'; SET client_min_messages = debug1; "
+		  . "SET max_parallel_maintenance_workers = $workers; SET parallel_leader_participation = $leader; "
+		  . "SET kmersearch.preclude_highfreq_kmer = $exclude; "
+		  . "CREATE INDEX $how $name ON fo USING kmer (seq);");
+	is($ret, 0, "$name built") or diag($err);
+	return $err =~ /kmer index build of "$name": (\d+) of (\d+) parallel workers launched; rows indexed: (\d+) by the leader, (\d+) by the workers/
+	  ? [$1, $2, $3, $4] : undef;
+}
+
+is(kmer_build('k_serial', 0, 'off', 'on'), undef, 'without workers a kmer index builds in one process');
+my $p = kmer_build('k_workers', 2, 'off', 'off');
+ok(defined $p, 'with max_parallel_maintenance_workers 2 the kmer index build asks for workers');
+SKIP:
+{
+	skip 'no parallel worker could be launched', 2 unless defined $p && $p->[0] > 0;
+	is($p->[1], 2, 'it asks for 2');
+	is_deeply([ $p->[2], $p->[3] ], [ 0, 20000 ], 'without the leader, the workers index the 20,000 rows');
+}
+$p = kmer_build('k_parallel', 2, 'off', 'on');
+is($p && $p->[2] + $p->[3], 20000, 'with the leader taking part, the participants index the 20,000 rows');
+$p = kmer_build('k_excl', 2, 'on', 'off');
+SKIP:
+{
+	skip 'no parallel worker could be launched', 1 unless defined $p && $p->[0] > 0;
+	is($p->[3], 20000, 'with exclusion the workers index the rows (they read the analysis)');
+}
+kmer_build('k_excl_serial', 0, 'on', 'on');
+# CONCURRENTLY: the workers scan with the build's MVCC snapshot
+$p = kmer_build('k_conc', 2, 'off', 'off', 'CONCURRENTLY');
+SKIP:
+{
+	skip 'no parallel worker could be launched', 1 unless defined $p && $p->[0] > 0;
+	is($p->[3], 20000, 'a concurrent build: the workers index the rows');
+}
+
+for my $idx (qw(k_serial k_workers k_parallel k_excl k_conc))
+{
+	is($node->safe_psql('postgres', "SELECT kmersearch_kmer_index_check('$idx', true)"), '', "$idx passes the check");
+	is($node->safe_psql('postgres', "SELECT segments || ' ' || segment_rows FROM kmersearch_kmer_index_stats('$idx')"),
+		'1 20000', "$idx: one segment of the 20,000 rows");
+}
+is($node->safe_psql('postgres', q{SELECT pg_relation_size('k_parallel') = pg_relation_size('k_serial')}),
+	't', 'the index built in parallel has the size of the one built by one process');
+
+# the answers of each index alone, for pieces of rows with a change
+sub kmer_answers
+{
+	my ($idx, $exclude) = @_;
+	my @others = grep { $_ ne $idx } qw(k_serial k_workers k_parallel k_excl k_excl_serial k_conc excl_parallel);
+	return $node->safe_psql('postgres', qq{
+BEGIN;
+DROP INDEX @{[ join(', ', @others) ]};
+SET LOCAL kmersearch.preclude_highfreq_kmer = $exclude; SET LOCAL enable_seqscan = off;
+SELECT string_agg(q.i || ':' || r.ids, ' ' ORDER BY q.i)
+  FROM (SELECT id, overlay(substr(seq::text, 5, 70) PLACING 'T' FROM 30) AS q FROM fo WHERE id % 1999 = 0) q(i, q),
+       LATERAL (SELECT array_agg(id ORDER BY id)::text FROM fo WHERE seq =% q.q) r(ids);
+ROLLBACK;});
+}
+my $serial = kmer_answers('k_serial', 'off');
+like($serial, qr/^1999:\{[0-9,]*1999[0-9,]*\} /, 'the index built by one process finds the rows');
+is(kmer_answers('k_workers', 'off'), $serial, 'the index built by the workers gives the same answers');
+is(kmer_answers('k_parallel', 'off'), $serial, 'the index built by the leader and the workers too');
+is(kmer_answers('k_conc', 'off'), $serial, 'and the one built concurrently');
+is(kmer_answers('k_excl', 'on'), kmer_answers('k_excl_serial', 'on'),
+	'with exclusion, parallel and serial builds give the same answers');
+
+# cancelled while the participants scan: the workers stop, the files go
+my ($ret, $out, $err) = $node->psql('postgres',
+	"SET maintenance_work_mem = '256MB'; SET max_parallel_maintenance_workers = 2; "
+	  . "SET statement_timeout = '30ms'; CREATE INDEX k_cancel ON fo USING kmer (seq);");
+like($err, qr/canceling statement due to statement timeout/, 'a parallel build is cancelled');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_class WHERE relname = 'k_cancel'}), '0',
+	'and leaves no index');
+my @left = glob($node->data_dir . '/base/pgsql_tmp/*');
+is(scalar(@left), 0, 'nor temporary files') or diag("@left");
+
 $node->stop;
+unlike(slurp_file($node->logfile), qr/PANIC|terminated by signal|TRAP:|could not (?:unlink|remove)/,
+	'no crash and no leftover temporary file in the server log');
 done_testing();
