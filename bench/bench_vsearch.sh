@@ -53,13 +53,11 @@ case $nq in ''|*[!0-9]*|0) echo "bench_vsearch.sh: --queries takes a positive nu
 BENCH=vsearch
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_data "$refs" queries_16s.fa queries_16s_250.fa
-ks_need_packages vsearch
 bench_setup
 
 # ---------------------------------------------------------------- inputs
 # references named r1, r2, ... (FASTA and one "name<TAB>sequence" a line);
 # queries "16s:n" and "250:n", every second 250-base read reverse complemented
-awk 'NR % 2 == 1 {n++; print ">r" n; next} {print}' "$data_dir/$refs" > "$rundir/ref.fa"
 awk 'NR % 2 == 1 {n++; next} {print "r" n "\t" $0}' "$data_dir/$refs" > "$rundir/ref.tsv"
 awk -v n="$nq" 'NR % 2 == 0 {k++; print ">16s:" k; print; if (k == n) exit}' "$data_dir/queries_16s.fa" > "$rundir/q.fa"
 awk -v n="$nq" 'BEGIN {split("A C G T R Y K M B V D H S W N", f, " "); split("T G C A Y R M K V B H D S W N", t, " ");
@@ -72,25 +70,10 @@ nref=$(wc -l < "$rundir/ref.tsv")
 nquery=$(wc -l < "$rundir/q.tsv")
 
 # ---------------------------------------------------------------- vsearch
-log "vsearch: UDB of $nref references"
-t0=$(date +%s.%N)
-vsearch --makeudb_usearch "$rundir/ref.fa" --output "$rundir/ref.udb" --threads 1 --quiet 2>"$work/vsearch-udb.log" \
-	|| die "vsearch --makeudb_usearch failed, see $work/vsearch-udb.log"
-t1=$(date +%s.%N)
+bench_vsearch_udb
 log "vsearch: $nquery queries"
-vsearch --usearch_global "$rundir/q.fa" --db "$rundir/ref.udb" --id "$min_id" --strand both --threads 1 \
-	--quiet --userout "$rundir/vs.tsv" --userfields query+target+id+qstrand 2>"$work/vsearch-search.log" \
-	|| die "vsearch --usearch_global failed, see $work/vsearch-search.log"
-t2=$(date +%s.%N)
-# the search of the first query alone: what reading the UDB costs every run
-head -n 2 "$rundir/q.fa" > "$rundir/q1.fa"
-vsearch --usearch_global "$rundir/q1.fa" --db "$rundir/ref.udb" --id "$min_id" --strand both --threads 1 \
-	--quiet --userout /dev/null 2>>"$work/vsearch-search.log" \
-	|| die "vsearch --usearch_global failed, see $work/vsearch-search.log"
-t3=$(date +%s.%N)
-udb_s=$(echo "$t1 - $t0" | bc)
-vs_s=$(echo "$t2 - $t1" | bc)
-one_s=$(echo "$t3 - $t2" | bc)
+bench_vsearch_search "$rundir/q.fa" "$rundir/vs.tsv" --id "$min_id" --strand both
+one_s=$vs_one_s
 
 # ---------------------------------------------------------------- ours
 log "initdb and start a scratch PostgreSQL cluster in $rundir"
@@ -145,7 +128,7 @@ printf '\npg_kmersearch %s against %s; %s references (%s), %s queries, identity 
 printf 'vsearch: UDB %.1f s; search %.1f s for %s queries, %.1f ms a query (amortised, one thread)\n' \
 	"$udb_s" "$vs_s" "$nquery" "$(echo "1000 * $vs_s / $nquery" | bc -l)"
 printf '         one query alone %.1f s (most of it reading the UDB): %.1f ms a query beyond that\n' \
-	"$one_s" "$(echo "if ($nquery > 1) 1000 * ($vs_s - $one_s) / ($nquery - 1) else 0" | bc -l)"
+	"$one_s" "$vs_ms"
 printf 'ours:    COPY %.1f s, CREATE INDEX %.1f s; the search used the GIN index: %s\n\n' \
 	"$(echo "$load_ms / 1000" | bc -l)" "$(echo "$build_ms / 1000" | bc -l)" "$([ "$plan" -gt 0 ] && echo yes || echo NO)"
 sql -P footer=off -A -F ' | ' <<'EOF'

@@ -104,8 +104,9 @@ bench_kq() {
 bench_runs_setup() {
 	sql <<EOF
 DROP TABLE IF EXISTS runs;
+DROP FUNCTION IF EXISTS ktime(text, text, text, text, text, boolean);
 CREATE TABLE runs (label text, kind text, mode text, name text, ms float8, found bigint);
-CREATE OR REPLACE FUNCTION ktime(label text, kind text, mode text, rate text, strand text, record bool)
+CREATE FUNCTION ktime(label text, kind text, mode text, rate text, strand text, record bool)
 RETURNS void LANGUAGE plpgsql AS \$\$
 DECLARE r record; t0 timestamptz; c bigint;
 BEGIN
@@ -158,4 +159,51 @@ EOF
 	bad=$(sql -c "SELECT count(*) FROM runs a JOIN runs b USING (kind, mode, name)
 	               WHERE a.label = '$a' AND b.label = '$b' AND a.found <> b.found")
 	[ "$bad" = 0 ] || die "$bad searches found other rows $what"
+}
+
+# bench_vsearch_udb: vsearch's prebuilt index of data_dir/refs: rundir/ref.fa
+# (the references named r1, r2 ... as in ref.acc) and rundir/ref.udb
+# (--makeudb_usearch, one thread); udb_s, its build time in seconds, and
+# udb_bytes, its size.  Installs vsearch (as root) when it is missing.
+bench_vsearch_udb() {
+	local t0
+	ks_need_packages vsearch
+	awk 'NR % 2 == 1 {n++; print ">r" n; next} {print}' "$data_dir/$refs" > "$rundir/ref.fa"
+	log "vsearch: UDB of $(grep -c '^>' "$rundir/ref.fa") references"
+	t0=$(date +%s.%N)
+	vsearch --makeudb_usearch "$rundir/ref.fa" --output "$rundir/ref.udb" --threads 1 --quiet 2>"$work/vsearch-udb.log" \
+		|| die "vsearch --makeudb_usearch failed, see $work/vsearch-udb.log"
+	udb_s=$(echo "$(date +%s.%N) - $t0" | bc)
+	udb_bytes=$(stat -c %s "$rundir/ref.udb")
+}
+
+# bench_vsearch_search QFA OUT ARG...: vsearch --usearch_global of the
+# queries of QFA against rundir/ref.udb on one thread with ARG... (--id,
+# --strand ...), its hits in OUT (query, target, identity, strand).  The
+# search of the first query alone runs twice first (most of it is reading
+# the UDB, as every run does; the first also brings the UDB into the page
+# cache), then the search of all.  vs_s: that run's seconds; vs_one_s: the
+# faster of the first query's alone; vs_ms: milliseconds a query beyond
+# the first (the UDB read left out), the per-query time compared with ours.
+bench_vsearch_search() {
+	local qfa=$1 out=$2 t0 t1 one n i
+	shift 2
+	n=$(grep -c '^>' "$qfa")
+	head -n 2 "$qfa" > "$rundir/q1.fa"
+	vs_one_s=
+	for i in 1 2; do
+		t0=$(date +%s.%N)
+		vsearch --usearch_global "$rundir/q1.fa" --db "$rundir/ref.udb" --threads 1 "$@" \
+			--quiet --userout /dev/null 2>"$work/vsearch-search.log" \
+			|| die "vsearch --usearch_global failed, see $work/vsearch-search.log"
+		one=$(echo "$(date +%s.%N) - $t0" | bc)
+		if [ -z "$vs_one_s" ] || [ "$(echo "$one < $vs_one_s" | bc)" = 1 ]; then vs_one_s=$one; fi
+	done
+	t0=$(date +%s.%N)
+	vsearch --usearch_global "$qfa" --db "$rundir/ref.udb" --threads 1 "$@" \
+		--quiet --userout "$out" --userfields query+target+id+qstrand 2>>"$work/vsearch-search.log" \
+		|| die "vsearch --usearch_global failed, see $work/vsearch-search.log"
+	t1=$(date +%s.%N)
+	vs_s=$(echo "$t1 - $t0" | bc)
+	vs_ms=$(echo "if ($n > 1) 1000 * ($vs_s - $vs_one_s) / ($n - 1) else 1000 * $vs_s" | bc -l)
 }
