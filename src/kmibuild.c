@@ -271,6 +271,8 @@ typedef struct SegmentBuilder
 	uint32		tidcap;
 	uint32		nrows;
 	SharedFileSet *fileset;		/* a participant's: the build's set */
+	int			runparticipant[KMI_MERGE_RUNS];	/* the leader's merge: each run's file */
+	uint32		runnumber[KMI_MERGE_RUNS];
 	int			participant;
 	uint32		spilled;		/* a participant's runs so far */
 	BufFile    *tidfile;		/* per run: its row count, then its TIDs */
@@ -1007,6 +1009,7 @@ typedef struct KmiBuildShared
 	SharedFileSet fileset;		/* the runs and the TIDs */
 	slock_t		mutex;			/* protects what follows */
 	double		reltuples;
+	bool		brokenhotchain; /* a participant's scan met one (index_build needs to know) */
 	struct
 	{
 		bool		done;		/* its files are complete */
@@ -1020,7 +1023,7 @@ typedef struct KmiBuildShared
  */
 static void
 BuildParticipate(KmiBuildShared *sh, ParallelTableScanDesc pscan, Relation heap, Relation index,
-				 IndexInfo *indexInfo, int participant, bool progress)
+				 IndexInfo *indexInfo, int participant, Size budget, bool progress)
 {
 	MemoryContext ctx = AllocSetContextCreate(CurrentMemoryContext, "kmer index build",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -1031,7 +1034,7 @@ BuildParticipate(KmiBuildShared *sh, ParallelTableScanDesc pscan, Relation heap,
 
 	memset(&bs, 0, sizeof(bs));
 	bs.rowctx = AllocSetContextCreate(ctx, "kmer index build row", ALLOCSET_DEFAULT_SIZES);
-	BuilderInit(&bs.sb, index, true, InvalidBuffer, sh->budget);
+	BuilderInit(&bs.sb, index, true, InvalidBuffer, budget);
 	bs.sb.fileset = &sh->fileset;
 	bs.sb.participant = participant;
 	TidFileName(name, participant);
@@ -1048,6 +1051,8 @@ BuildParticipate(KmiBuildShared *sh, ParallelTableScanDesc pscan, Relation heap,
 
 	SpinLockAcquire(&sh->mutex);
 	sh->reltuples += reltuples;
+	if (indexInfo->ii_BrokenHotChain)
+		sh->brokenhotchain = true;
 	sh->participants[participant].indtuples = bs.indtuples;
 	sh->participants[participant].done = true;
 	SpinLockRelease(&sh->mutex);
@@ -1078,10 +1083,27 @@ kmersearch_kmi_build_worker(dsm_segment *seg, shm_toc *toc)
 	indexInfo->ii_Concurrent = sh->isconcurrent;
 	SharedFileSetAttach(&sh->fileset, seg);
 	BuildParticipate(sh, shm_toc_lookup(toc, KMI_BUILD_KEY_SCAN, false), heap, index, indexInfo,
-					 ParallelWorkerNumber + 1, false);
+					 ParallelWorkerNumber + 1, sh->budget, false);
 	InstrEndParallelQuery(&bufferusage[ParallelWorkerNumber], &walusage[ParallelWorkerNumber]);
 	index_close(index, indexlock);
 	table_close(heap, heaplock);
+}
+
+/* A segment of participants' runs, whose files go once it is written (not to hold the whole build on disk). */
+static void
+MergedSegment(SegmentBuilder *sb, KmiBuildShared *sh)
+{
+	int			nruns = sb->nruns,
+				r;
+
+	BuilderFinishSegment(sb, false);
+	for (r = 0; r < nruns; r++)
+	{
+		char		name[MAXPGPATH];
+
+		RunFileName(name, sb->runparticipant[r], sb->runnumber[r]);
+		BufFileDeleteFileSet(&sh->fileset.fs, name, false);
+	}
 }
 
 /*
@@ -1090,10 +1112,16 @@ kmersearch_kmi_build_worker(dsm_segment *seg, shm_toc *toc)
  * and KMI_MERGE_RUNS runs at most) and merged.
  */
 static void
-MergeParticipants(SegmentBuilder *sb, KmiBuildShared *sh, int nparticipants)
+MergeParticipants(SegmentBuilder *sb, KmiBuildShared *sh, int nparticipants, int expected)
 {
-	int			p;
+	int			p,
+				done = 0;
 
+	for (p = 0; p < nparticipants; p++)
+		if (sh->participants[p].done)
+			done++;
+	if (done != expected)
+		elog(ERROR, "kmer index build: %d of %d parallel participants finished", done, expected);
 	for (p = 0; p < nparticipants; p++)
 	{
 		char		name[MAXPGPATH];
@@ -1117,7 +1145,7 @@ MergeParticipants(SegmentBuilder *sb, KmiBuildShared *sh, int nparticipants)
 			if (n == 0 || n > KMI_BLOCK_ROWS)
 				elog(ERROR, "kmer index build's temporary file has a run of %u rows", n);
 			if (sb->nruns == KMI_MERGE_RUNS || sb->nrows + n > KMI_SEGMENT_ROWS)
-				BuilderFinishSegment(sb, false);
+				MergedSegment(sb, sh);
 			if (sb->nrows + n > sb->tidcap)
 			{
 				sb->tidcap = Min(Max(sb->nrows + n, sb->tidcap * 2), KMI_SEGMENT_ROWS);
@@ -1128,26 +1156,37 @@ MergeParticipants(SegmentBuilder *sb, KmiBuildShared *sh, int nparticipants)
 			RunFileName(name, p, run);
 			sb->runs[sb->nruns].file = BufFileOpenFileSet(&sh->fileset.fs, name, O_RDONLY, false);
 			sb->runs[sb->nruns].first = sb->nrows;
+			sb->runparticipant[sb->nruns] = p;
+			sb->runnumber[sb->nruns] = run;
 			sb->nruns++;
 			sb->nrows += n;
 		}
 		BufFileClose(tidfile);
+		TidFileName(name, p);
+		BufFileDeleteFileSet(&sh->fileset.fs, name, false);
 	}
 	if (sb->nrows > 0)
-		BuilderFinishSegment(sb, false);
+		MergedSegment(sb, sh);
 }
 
 /*
  * The workers the planner gives a build of index, as it gives a B-tree's
  * (workers read an index's high-frequency analysis as the leader does:
- * highfreq.c reads it by catalog scans, not SQL).
+ * highfreq.c reads it by catalog scans, not SQL).  From PostgreSQL 17
+ * index_build asks (amcanbuildparallel), and not where it builds serially
+ * (TRUNCATE of a table made in the same transaction); before, the same
+ * conditions here.
  */
 static int
-BuildWorkers(Relation heap, Relation index)
+BuildWorkers(Relation heap, Relation index, IndexInfo *indexInfo)
 {
-	if (IsInParallelMode())
+#if PG_VERSION_NUM >= 170000
+	return indexInfo->ii_ParallelWorkers;
+#else
+	if (IsInParallelMode() || !IsNormalProcessingMode() || RelationGetNumberOfBlocks(heap) == 0)
 		return 0;
 	return plan_create_index_workers(RelationGetRelid(heap), RelationGetRelid(index));
+#endif
 }
 
 /*
@@ -1168,6 +1207,7 @@ BuildInParallel(Relation heap, Relation index, IndexInfo *indexInfo, int nworker
 	BufferUsage *bufferusage;
 	WalUsage   *walusage;
 	int			i;
+	bool		leader;
 
 	EnterParallelMode();
 	pcxt = CreateParallelContext(KmersearchLibraryOf(index->rd_amhandler), "kmersearch_kmi_build_worker",
@@ -1209,18 +1249,33 @@ BuildInParallel(Relation heap, Relation index, IndexInfo *indexInfo, int nworker
 	shm_toc_insert(pcxt->toc, KMI_BUILD_KEY_WAL_USAGE, walusage);
 
 	LaunchParallelWorkers(pcxt);
+	if (pcxt->nworkers_launched == 0)
+	{
+		/* no worker: a serial build, with all the memory (as a B-tree's) */
+		WaitForParallelWorkersToFinish(pcxt);
+		DestroyParallelContext(pcxt);
+		if (IsMVCCSnapshot(snapshot))
+			UnregisterSnapshot(snapshot);
+		ExitParallelMode();
+		return false;
+	}
 
 	/*
 	 * The leader scans too, as in a B-tree build, unless
-	 * parallel_leader_participation is off; without workers it scans alone.
+	 * parallel_leader_participation is off, with the memory the workers not
+	 * launched leave.
 	 */
-	if (parallel_leader_participation || pcxt->nworkers_launched == 0)
-		BuildParticipate(sh, pscan, heap, index, indexInfo, 0, true);
+	leader = parallel_leader_participation;
+	if (leader)
+		BuildParticipate(sh, pscan, heap, index, indexInfo, 0,
+						 (Size) maintenance_work_mem * 1024 - sh->budget * pcxt->nworkers_launched, true);
 	WaitForParallelWorkersToFinish(pcxt);
 	for (i = 0; i < pcxt->nworkers_launched; i++)
 		InstrAccumParallelQuery(&bufferusage[i], &walusage[i]);
+	if (sh->brokenhotchain)
+		indexInfo->ii_BrokenHotChain = true;
 
-	MergeParticipants(sb, sh, nworkers + 1);
+	MergeParticipants(sb, sh, nworkers + 1, pcxt->nworkers_launched + (leader ? 1 : 0));
 	*reltuples = sh->reltuples;
 	*indtuples = 0;
 	for (i = 0; i <= nworkers; i++)
@@ -1260,7 +1315,7 @@ kmibuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	BuilderInit(&bs.sb, index, true, InvalidBuffer, (Size) maintenance_work_mem * 1024);
 	MemoryContextSwitchTo(old);
 
-	nworkers = BuildWorkers(heap, index);
+	nworkers = BuildWorkers(heap, index, indexInfo);
 	old = MemoryContextSwitchTo(ctx);
 	if (nworkers > 0 && BuildInParallel(heap, index, indexInfo, nworkers, &bs.sb, &reltuples, &bs.indtuples))
 		MemoryContextSwitchTo(old);

@@ -186,6 +186,10 @@ kmersearch_kmer_handler(PG_FUNCTION_ARGS)
 	am->amclusterable = false;
 	am->ampredlocks = false;
 	am->amcanparallel = false;
+#if PG_VERSION_NUM >= 170000
+	/* index_build asks the planner for the workers (kmibuild.c: BuildWorkers) */
+	am->amcanbuildparallel = true;
+#endif
 	am->amcaninclude = false;
 	am->amusemaintenanceworkmem = true;
 	am->amparallelvacuumoptions = VACUUM_OPTION_PARALLEL_BULKDEL;

@@ -93,13 +93,14 @@ EXPLAIN (COSTS OFF) SELECT id FROM fo WHERE seq =% '$q'}), qr/excl_parallel/, 't
 # ---------------------------------------------------------------- kmer indexes
 sub kmer_build
 {
-	my ($name, $workers, $exclude, $leader, $how) = @_;
+	my ($name, $workers, $exclude, $leader, $how, $table) = @_;
 	$how //= '';
+	$table //= 'fo';
 	my ($ret, $out, $err) = $node->psql('postgres',
 		"SET maintenance_work_mem = '256MB'; SET client_min_messages = debug1; "
 		  . "SET max_parallel_maintenance_workers = $workers; SET parallel_leader_participation = $leader; "
 		  . "SET kmersearch.preclude_highfreq_kmer = $exclude; "
-		  . "CREATE INDEX $how $name ON fo USING kmer (seq);");
+		  . "CREATE INDEX $how $name ON $table USING kmer (seq);");
 	is($ret, 0, "$name built") or diag($err);
 	return $err =~ /kmer index build of "$name": (\d+) of (\d+) parallel workers launched; rows indexed: (\d+) by the leader, (\d+) by the workers/
 	  ? [$1, $2, $3, $4] : undef;
@@ -139,6 +140,9 @@ for my $idx (qw(k_serial k_workers k_parallel k_excl k_conc))
 }
 is($node->safe_psql('postgres', q{SELECT pg_relation_size('k_parallel') = pg_relation_size('k_serial')}),
 	't', 'the index built in parallel has the size of the one built by one process');
+is($node->safe_psql('postgres', q{SELECT pg_relation_size('k_excl') = pg_relation_size('k_excl_serial')
+                                      AND pg_relation_size('k_excl') < pg_relation_size('k_serial')}),
+	't', 'with exclusion too, and smaller than without (the workers left the k-mers out)');
 
 # the answers of each index alone, for pieces of rows with a change
 sub kmer_answers
@@ -161,6 +165,28 @@ is(kmer_answers('k_parallel', 'off'), $serial, 'the index built by the leader an
 is(kmer_answers('k_conc', 'off'), $serial, 'and the one built concurrently');
 is(kmer_answers('k_excl', 'on'), kmer_answers('k_excl_serial', 'on'),
 	'with exclusion, parallel and serial builds give the same answers');
+
+# rows updated in place (HOT) while a snapshot older than the update is
+# open: an index the workers alone built must not serve that snapshot
+# (pg_index.indcheckxmin), as after a one-process build
+$node->safe_psql('postgres', q{
+CREATE TABLE hot (id integer, seq dna4) WITH (fillfactor = 50);
+INSERT INTO hot SELECT i, translate(md5(i::text) || md5((i + 1)::text), '0123456789abcdef', 'ACGTACGTACGTACGT')
+  FROM generate_series(1, 20000) AS i;
+ALTER TABLE hot SET (parallel_workers = 2);
+});
+my $old = $node->background_psql('postgres', on_error_stop => 0);
+$old->query("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM hot");
+$node->safe_psql('postgres', q{UPDATE hot SET seq = 'ACGTACGTACGTACGTACGTAAAA' WHERE id % 100 = 0});
+$p = kmer_build('k_hot', 2, 'off', 'off', '', 'hot');
+SKIP:
+{
+	skip 'no parallel worker could be launched', 1 unless defined $p && $p->[0] > 0;
+	is($node->safe_psql('postgres', q{SELECT indcheckxmin FROM pg_index WHERE indexrelid = 'k_hot'::regclass}),
+		't', 'a broken HOT chain the workers met makes the index wait for older snapshots');
+}
+$old->query("ROLLBACK");
+$old->quit;
 
 # cancelled while the participants scan: the workers stop, the files go
 my ($ret, $out, $err) = $node->psql('postgres',
