@@ -318,6 +318,30 @@ RESET kmersearch.identity_definition;
 SELECT err($$SET kmersearch.min_identity = 1.5$$);
 SELECT err($$SET kmersearch.min_query_coverage = -0.1$$);
 
+-- a row that shares enough k-mers with the query for the count, but in
+-- pieces on diagonals far apart, which no alignment at 0.97 covering half
+-- the query can hold: not aligned (under an alignment limit it could not
+-- pass, no error), while a row that can match is aligned (the error)
+CREATE TABLE sq (q text);
+INSERT INTO sq SELECT translate(md5('a') || md5('b') || md5('c') || md5('d') || md5('e') || md5('f') || md5('g'),
+                                '0123456789abcdef', 'ACGTACGTACGTACGT');
+CREATE TABLE pieces (id integer, seq dna4);
+INSERT INTO pieces
+SELECT 1, (substr(q, 129, 32) || 'TTTTTTTTTT' || substr(q, 33, 32) || 'GGGGGGGGGG' || substr(q, 193, 32) ||
+           'CCCCCCCCCC' || substr(q, 1, 32) || 'AAAAAAAAAA' || substr(q, 97, 32))::dna4 FROM sq
+UNION ALL
+SELECT 2, overlay(q PLACING 'A' FROM 100)::dna4 FROM sq;
+SET kmersearch.min_query_coverage = 0.5;
+SELECT id, kmersearch_rawscore(seq, q) AS shared, (kmersearch_align(seq, q)).identity,
+       seq =% q AS found FROM pieces, sq ORDER BY id;
+SET kmersearch.align_max_cells = 1000;
+SELECT kmersearch_rawscore_cache_free() >= 0 AS emptied;   -- the alignments =% kept too
+SELECT seq =% q AS found FROM pieces, sq WHERE id = 1;
+SELECT err($$SELECT seq =% q FROM pieces, sq WHERE id = 2$$);
+RESET kmersearch.align_max_cells;
+RESET kmersearch.min_query_coverage;
+DROP TABLE sq, pieces;
+
 RESET kmersearch.min_identity;
 RESET kmersearch.strand;
 DROP TABLE idref, idq, anc, brute;

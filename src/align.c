@@ -23,6 +23,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include <parasail.h>
 
 #include "access/htup_details.h"
@@ -37,6 +39,7 @@
 #include "cache.h"
 #include "codec.h"
 #include "dna.h"
+#include "kmer.h"
 #include "kmersearch.h"
 #include "score.h"
 
@@ -413,12 +416,17 @@ AlignIdentity(const Alignment *a, int definition)
  * The SQL functions.  Per call site (fn_extra): the query as given, and its
  * strands in the alignment alphabet (upper case, U as T).
  */
+typedef struct AlignBand AlignBand;
+
 typedef struct AlignCallState
 {
 	MemoryContext cxt;
 	text	   *query;			/* as given */
 	CacheDigest digest;			/* of the query as given */
 	text	   *strand[2];		/* the query, its reverse complement (when asked) */
+	AlignBand  *band[2];		/* each strand's for AlignCanQualify, when asked */
+	int32	   *diagonals;		/* AlignCanQualify's, kept between rows */
+	Size		ndiagonals;
 } AlignCallState;
 
 static AlignCallState *
@@ -550,6 +558,267 @@ AlignStrands(AlignCallState *st, const struct varlena *seq, DnaKind kind, CacheD
 		s = 0;
 	*out = a[s];
 	return s;
+}
+
+/*
+ * AlignCanQualify: whether an alignment of a row with a strand of the query
+ * can reach kmersearch.min_identity and kmersearch.min_query_coverage, by
+ * the q-gram lemma on the diagonals the alignment can take; false only when
+ * none can, so that =% by identity aligns fewer rows and finds the same.
+ *
+ * Every alignment AlignSequences gives (semi-global, or one of the
+ * alternatives AlignResolve takes: all of them begin at the start of one
+ * sequence and end at the end of one) has an aligned part that begins at
+ * query base qs = 0 or target base ts = 0 and ends at qe = N (the query's
+ * length) or te = T (the target's).  With M matches, X mismatches and G gap
+ * columns inside it, identity M / (M + X + G) >= t gives E = X + G <= r M,
+ * r = (1 - t) / t, and M <= min(N, T): its diagonals (target base less
+ * query base) span at most W = r min(N, T), so they all lie in a band
+ * [d, d + W].  Its query part is l = qe - qs long, at least the coverage's
+ * c N, and at least min(N, T - d - W) - max(0, -d) (qs = max(0, -ds) and
+ * qe = min(N, T - de) for its first and last diagonals ds, de in the band).
+ * Of the l - K + 1 query windows of K bases inside it, each edit breaks at
+ * most K: at least l - K + 1 - K floor(r l) are intact, and an intact window
+ * has its K-mer (or, IUPAC codes sharing a base, one of its expansions) at
+ * the target window on its diagonal.  So some band must hold that many
+ * pairs of query and target windows with a K-mer in common, besides the
+ * windows of either sequence that give no K-mer (too many degenerate codes:
+ * counted in every band).  The identities "internal" and "alignment" (the
+ * latter never above the former) are bounded so; "shortest" and "mbl" are
+ * not, and are not filtered.
+ */
+#define ALIGN_BAND_K	12			/* 24 bits: a chance hit in a 1,500-base target is rare */
+
+struct AlignBand
+{
+	int32		n;				/* the strand's length */
+	int32		unkeyed;		/* its windows that give no K-mer */
+	int32	   *least;			/* [l], l = 0..n: the fewest intact windows of a part of l or more bases */
+	double		identity;		/* the settings least was made for */
+	double		coverage;
+	int32		mincov;			/* the fewest query bases the coverage allows */
+	uint64	   *kmers;			/* the strand's K-mers (expansions included), ascending */
+	int32	   *ends;			/* each one's window (its last base) */
+	Size		nkmers;
+};
+
+#define ST_SORT sort_align_kmers
+#define ST_ELEMENT_TYPE uint64
+#define ST_COMPARE(a, b) (*(a) < *(b) ? -1 : *(a) > *(b) ? 1 : 0)
+#define ST_CHECK_FOR_INTERRUPTS
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+#define ST_SORT sort_align_diagonals
+#define ST_ELEMENT_TYPE int32
+#define ST_COMPARE(a, b) (*(a) < *(b) ? -1 : *(a) > *(b) ? 1 : 0)
+#define ST_CHECK_FOR_INTERRUPTS
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/* The band data of strand s of the query under the current settings. */
+static AlignBand *
+AlignBandGet(AlignCallState *st, int s)
+{
+	AlignBand  *b = st->band[s];
+	double		t = kmersearch_min_identity,
+				c = kmersearch_min_query_coverage;
+	MemoryContext old;
+
+	if (b != NULL && b->identity == t && b->coverage == c)
+		return b;
+	old = MemoryContextSwitchTo(st->cxt);
+	if (b == NULL)
+	{
+		struct varlena *packed = DnaFromText(VARDATA(st->strand[s]), VARSIZE(st->strand[s]) - VARHDRSZ,
+											 DNA_KIND_4);
+		size_t		n,
+				   *ends,
+					i;
+		uint64	   *kmers;
+		uint64	   *pairs;
+
+		b = palloc0(sizeof(AlignBand));
+		b->n = (int32) DnaLength(packed, DNA_KIND_4);
+		b->unkeyed = (int32) KmerUnkeyedWindows(DnaData(packed), b->n, DNA_KIND_4, ALIGN_BAND_K);
+		kmers = KmerCollectWindows(DnaData(packed), b->n, DNA_KIND_4, ALIGN_BAND_K, &n, &ends);
+		/* sorted by K-mer, then window: a K-mer in the high bits, its window in the low 32 */
+		pairs = palloc(Max(n, 1) * sizeof(uint64));
+		for (i = 0; i < n; i++)
+			pairs[i] = (kmers[i] << 32) | (uint64) ends[i];
+		sort_align_kmers(pairs, n);
+		b->kmers = palloc(Max(n, 1) * sizeof(uint64));
+		b->ends = palloc(Max(n, 1) * sizeof(int32));
+		for (i = 0; i < n; i++)
+		{
+			b->kmers[i] = pairs[i] >> 32;
+			b->ends[i] = (int32) (pairs[i] & 0xFFFFFFFF);
+		}
+		b->nkmers = n;
+		b->least = palloc((b->n + 1) * sizeof(int32));
+		pfree(pairs);
+		if (kmers != NULL)
+			pfree(kmers);
+		if (ends != NULL)
+			pfree(ends);
+		pfree(packed);
+		st->band[s] = b;
+	}
+	b->identity = t;
+	b->coverage = c;
+	/* the fewest query bases: M + X >= c n (rounded down a little: never more) */
+	b->mincov = Max((int32) floor(c * b->n - 1e-6), 0);
+	{
+		double		r = t > 0 ? (1.0 - t) / t : 0;
+		int32		l,
+					least = PG_INT32_MAX;
+
+		/* r rounded up a little: E never more than floor(r l + 1e-6) */
+		for (l = b->n; l >= 0; l--)
+		{
+			int64		g = (int64) l - ALIGN_BAND_K + 1 - (int64) ALIGN_BAND_K * (int64) floor(r * l + 1e-6);
+
+			least = (int32) Min((int64) least, Max(g, (int64) PG_INT32_MIN + 1));
+			b->least[l] = least;
+		}
+	}
+	MemoryContextSwitchTo(old);
+	return b;
+}
+
+/* the fewest intact windows an alignment in the band [d, d + w] can have */
+static inline int32
+AlignBandLeast(const AlignBand *b, int32 tlen, int64 d, int64 w)
+{
+	int64		lo = Min((int64) b->n, (int64) tlen - d - w) - Max((int64) 0, -d);
+
+	lo = Max(lo, (int64) b->mincov);
+	lo = Min(lo, (int64) b->n);
+	return b->least[Max(lo, 0)];
+}
+
+typedef struct AlignBandScan
+{
+	const AlignBand *b;
+	AlignCallState *st;
+	Size		nhits;
+	int64		windows;		/* of the target with a K-mer */
+	int64		lastend;
+} AlignBandScan;
+
+static inline void
+AlignBandHit(uint64 kmer, size_t end, void *arg)
+{
+	AlignBandScan *sc = (AlignBandScan *) arg;
+	const AlignBand *b = sc->b;
+	Size		lo = 0,
+				hi = b->nkmers;
+
+	if ((int64) end != sc->lastend)
+	{
+		sc->windows++;
+		sc->lastend = (int64) end;
+	}
+	while (lo < hi)
+	{
+		Size		mid = lo + (hi - lo) / 2;
+
+		if (b->kmers[mid] < kmer)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < b->nkmers && b->kmers[lo] == kmer; lo++)
+	{
+		AlignCallState *st = sc->st;
+
+		if (sc->nhits == st->ndiagonals)
+		{
+			st->ndiagonals = Max(st->ndiagonals * 2, 4096);
+			st->diagonals = st->diagonals == NULL
+				? MemoryContextAlloc(st->cxt, st->ndiagonals * sizeof(int32))
+				: repalloc_huge(st->diagonals,
+								KmersearchArrayBytes(st->ndiagonals, sizeof(int32), MaxAllocHugeSize,
+													 "diagonals"));
+		}
+		st->diagonals[sc->nhits++] = (int32) end - b->ends[lo];
+	}
+}
+
+bool
+AlignCanQualify(void **state, MemoryContext parent, const struct varlena *seq, DnaKind kind, text *query,
+				int strand)
+{
+	AlignCallState *st;
+	AlignBand  *b;
+	AlignBandScan sc;
+	int32		tlen = (int32) DnaLength(seq, kind);
+	int64		w,
+				spare;
+	int32	   *dg;
+	Size		h,
+				ia,
+				ib;
+	int64		c;
+
+	if (kmersearch_identity_definition != ALIGN_IDDEF_INTERNAL &&
+		kmersearch_identity_definition != ALIGN_IDDEF_ALIGNMENT)
+		return true;
+	st = AlignCallGet(state, parent, query, strand == 1);
+	b = AlignBandGet(st, strand);
+	w = (int64) floor((b->identity > 0 ? (1.0 - b->identity) / b->identity : 0) * Min(b->n, tlen) + 1e-6);
+	sc.b = b;
+	sc.st = st;
+	sc.nhits = 0;
+	sc.windows = 0;
+	sc.lastend = -1;
+	KmerForEach(DnaData(seq), tlen, kind, ALIGN_BAND_K, AlignBandHit, &sc);
+	/* windows of either sequence that give no K-mer may be intact anywhere */
+	spare = b->unkeyed + Max((int64) tlen - ALIGN_BAND_K + 1 - sc.windows, 0);
+	/* no band at all: the alignment with the fewest intact windows needs */
+	if (spare >= b->least[Min(b->mincov, b->n)])
+		return true;
+	h = sc.nhits;
+	if (h == 0)
+		return false;
+	dg = st->diagonals;
+	sort_align_diagonals(dg, h);
+
+	/*
+	 * The bands [d, d + w] hold the diagonals in [d, d + w]: diagonal x is
+	 * in those with d from x - w to x.  Between the points where one enters
+	 * (x - w) or leaves (x + 1) the count is the same, and what it must
+	 * reach is least at one end (AlignBandLeast is least where the part's
+	 * bound is, which is concave in d).
+	 */
+	ia = ib = 0;
+	c = 0;
+	while (ib < h)
+	{
+		int64		p = ia < h ? Min((int64) dg[ia] - w, (int64) dg[ib] + 1) : (int64) dg[ib] + 1;
+		int64		next;
+
+		while (ia < h && (int64) dg[ia] - w == p)
+		{
+			c++;
+			ia++;
+		}
+		while (ib < h && (int64) dg[ib] + 1 == p)
+		{
+			c--;
+			ib++;
+		}
+		if (ib >= h)
+			break;
+		next = ia < h ? Min((int64) dg[ia] - w, (int64) dg[ib] + 1) : (int64) dg[ib] + 1;
+		if (c + spare >= Min(AlignBandLeast(b, tlen, p, w), AlignBandLeast(b, tlen, next - 1, w)))
+			return true;
+	}
+	return false;
 }
 
 /* AlignRow of the row (argument 0) and the query (argument 1) of an SQL call */

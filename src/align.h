@@ -62,4 +62,12 @@ extern double AlignIdentity(const Alignment *a, int definition);
 extern int	AlignRow(void **state, MemoryContext parent, const struct varlena *seq, DnaKind kind,
 					 text *query, int strand, bool want_cigar, Alignment *out);
 
+/*
+ * Whether an alignment of seq with strand 0 (the query) or 1 (its reverse
+ * complement) can reach kmersearch.min_identity and
+ * kmersearch.min_query_coverage; false only when none can (AlignRow's state).
+ */
+extern bool AlignCanQualify(void **state, MemoryContext parent, const struct varlena *seq, DnaKind kind,
+							text *query, int strand);
+
 #endif							/* KMERSEARCH_ALIGN_H */

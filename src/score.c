@@ -862,7 +862,9 @@ AlignmentQualifies(const Alignment *a)
  * (kmersearch.min_identity), either strand's alignment reaches the identity
  * and the coverage.  Only a strand whose raw score, plus a dna4 row's windows
  * that give no k-mer (each may be a kept window the row cannot share),
- * reaches IdentityThreshold's threshold can.  The alignment kmersearch_align
+ * reaches IdentityThreshold's threshold can, and only if AlignCanQualify
+ * finds a band of diagonals that holds enough of its K-mers in common with
+ * the row.  The alignment kmersearch_align
  * gives (the better strand's) is tried first and kept in the cache, for an
  * ORDER BY kmersearch_identity after =%; the other strand is aligned alone
  * only when that one falls short and the other one can match.
@@ -892,6 +894,10 @@ Match(FunctionCallInfo fcinfo, DnaKind kind)
 			can[s] = scores[s] + u >= st->threshold[s];
 		}
 	}
+	/* then by the diagonals an alignment can take (AlignCanQualify) */
+	for (s = 0; s < 2; s++)
+		if (can[s])
+			can[s] = AlignCanQualify(&st->align, st->cxt, seq, kind, PG_GETARG_TEXT_PP(1), s);
 	if (!can[0] && !can[1])
 		return false;
 	s = AlignRow(&st->align, st->cxt, seq, kind, PG_GETARG_TEXT_PP(1), ALIGN_STRAND_SETTING, false, &a);
