@@ -339,6 +339,9 @@ SELECT kmersearch_rawscore_cache_free() >= 0 AS emptied;   -- the alignments =% 
 SELECT seq =% q AS found FROM pieces, sq WHERE id = 1;
 SELECT err($$SELECT seq =% q FROM pieces, sq WHERE id = 2$$);
 RESET kmersearch.align_max_cells;
+-- repeats: more pairs of shared windows than are worth sorting (the row is
+-- aligned unfiltered)
+SELECT repeat('A', 3000)::dna4 =% repeat('A', 300) AS poly_a;
 RESET kmersearch.min_query_coverage;
 DROP TABLE sq, pieces;
 

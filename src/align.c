@@ -706,6 +706,7 @@ typedef struct AlignBandScan
 	const AlignBand *b;
 	AlignCallState *st;
 	Size		nhits;
+	Size		maxhits;		/* past which the row is aligned unfiltered */
 	int64		windows;		/* of the target with a K-mer */
 	int64		lastend;
 } AlignBandScan;
@@ -723,6 +724,8 @@ AlignBandHit(uint64 kmer, size_t end, void *arg)
 		sc->windows++;
 		sc->lastend = (int64) end;
 	}
+	if (sc->nhits > sc->maxhits)
+		return;
 	while (lo < hi)
 	{
 		Size		mid = lo + (hi - lo) / 2;
@@ -736,6 +739,8 @@ AlignBandHit(uint64 kmer, size_t end, void *arg)
 	{
 		AlignCallState *st = sc->st;
 
+		if (sc->nhits > sc->maxhits)
+			return;				/* repeats: more pairs than are worth sorting */
 		if (sc->nhits == st->ndiagonals)
 		{
 			st->ndiagonals = Max(st->ndiagonals * 2, 4096);
@@ -774,6 +779,7 @@ AlignCanQualify(void **state, MemoryContext parent, const struct varlena *seq, D
 	sc.b = b;
 	sc.st = st;
 	sc.nhits = 0;
+	sc.maxhits = 16 * ((Size) b->n + (Size) tlen) + 4096;
 	sc.windows = 0;
 	sc.lastend = -1;
 	KmerForEach(DnaData(seq), tlen, kind, ALIGN_BAND_K, AlignBandHit, &sc);
@@ -785,6 +791,8 @@ AlignCanQualify(void **state, MemoryContext parent, const struct varlena *seq, D
 	h = sc.nhits;
 	if (h == 0)
 		return false;
+	if (h > sc.maxhits)
+		return true;			/* not filtered: aligned */
 	dg = st->diagonals;
 	sort_align_diagonals(dg, h);
 
@@ -801,6 +809,9 @@ AlignCanQualify(void **state, MemoryContext parent, const struct varlena *seq, D
 	{
 		int64		p = ia < h ? Min((int64) dg[ia] - w, (int64) dg[ib] + 1) : (int64) dg[ib] + 1;
 		int64		next;
+
+		if ((ib & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 
 		while (ia < h && (int64) dg[ia] - w == p)
 		{
