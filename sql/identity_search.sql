@@ -342,6 +342,13 @@ RESET kmersearch.align_max_cells;
 -- repeats: more pairs of shared windows than are worth sorting (the row is
 -- aligned unfiltered)
 SELECT repeat('A', 3000)::dna4 =% repeat('A', 300) AS poly_a;
+-- an identity so low that no part needs an intact window: a row with every
+-- tenth base changed (no 12-mer in common) is aligned, and found
+SET kmersearch.min_identity = 1e-18;
+SELECT (SELECT string_agg(CASE WHEN i % 10 = 0 THEN translate(substr(q, i, 1), 'ACGT', 'CGTA') ELSE substr(q, i, 1) END,
+                          '' ORDER BY i) FROM generate_series(1, length(q)) AS i)::dna4 =% q AS every_tenth
+  FROM sq;
+SET kmersearch.min_identity = 0.97;
 RESET kmersearch.min_query_coverage;
 DROP TABLE sq, pieces;
 

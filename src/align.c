@@ -673,7 +673,8 @@ AlignBandGet(AlignCallState *st, int s)
 	/* the fewest query bases: M + X >= c n (rounded down a little: never more) */
 	b->mincov = Max((int32) floor(c * b->n - 1e-6), 0);
 	{
-		double		r = t > 0 ? (1.0 - t) / t : 0;
+		/* AlignCanQualify asks only for t > 0.5: r < 1, r l < l */
+		double		r = t > 0.5 ? (1.0 - t) / t : 1.0;
 		int32		l,
 					least = PG_INT32_MAX;
 
@@ -743,12 +744,14 @@ AlignBandHit(uint64 kmer, size_t end, void *arg)
 			return;				/* repeats: more pairs than are worth sorting */
 		if (sc->nhits == st->ndiagonals)
 		{
-			st->ndiagonals = Max(st->ndiagonals * 2, 4096);
+			/* the size recorded once the memory is there (an error leaves both as they were) */
+			Size		n = Max(st->ndiagonals * 2, 4096);
+
 			st->diagonals = st->diagonals == NULL
-				? MemoryContextAlloc(st->cxt, st->ndiagonals * sizeof(int32))
+				? MemoryContextAlloc(st->cxt, n * sizeof(int32))
 				: repalloc_huge(st->diagonals,
-								KmersearchArrayBytes(st->ndiagonals, sizeof(int32), MaxAllocHugeSize,
-													 "diagonals"));
+								KmersearchArrayBytes(n, sizeof(int32), MaxAllocHugeSize, "diagonals"));
+			st->ndiagonals = n;
 		}
 		st->diagonals[sc->nhits++] = (int32) end - b->ends[lo];
 	}
@@ -773,13 +776,17 @@ AlignCanQualify(void **state, MemoryContext parent, const struct varlena *seq, D
 	if (kmersearch_identity_definition != ALIGN_IDDEF_INTERNAL &&
 		kmersearch_identity_definition != ALIGN_IDDEF_ALIGNMENT)
 		return true;
+	/* at 0.5 and below r >= 1: no part needs an intact window (and r l could overflow) */
+	if (kmersearch_min_identity <= 0.5)
+		return true;
 	st = AlignCallGet(state, parent, query, strand == 1);
 	b = AlignBandGet(st, strand);
-	w = (int64) floor((b->identity > 0 ? (1.0 - b->identity) / b->identity : 0) * Min(b->n, tlen) + 1e-6);
+	/* r < 1 here: w < min(N, T) */
+	w = (int64) floor((1.0 - b->identity) / b->identity * Min(b->n, tlen) + 1e-6);
 	sc.b = b;
 	sc.st = st;
 	sc.nhits = 0;
-	sc.maxhits = 16 * ((Size) b->n + (Size) tlen) + 4096;
+	sc.maxhits = Min(16 * ((Size) b->n + (Size) tlen) + 4096, (Size) 1 << 24);
 	sc.windows = 0;
 	sc.lastend = -1;
 	KmerForEach(DnaData(seq), tlen, kind, ALIGN_BAND_K, AlignBandHit, &sc);
