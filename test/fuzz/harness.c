@@ -866,6 +866,13 @@ AlignIdentity(const Alignment *a, int definition)
 	UNREACHABLE("AlignIdentity");
 }
 
+bool
+AlignCanQualify(void **state, MemoryContext parent, const struct varlena *seq, DnaKind kind, text *query,
+				int strand)
+{
+	UNREACHABLE("AlignCanQualify");
+}
+
 const char *
 GetConfigOption(const char *name, bool missing_ok, bool restrict_privileged)
 {
