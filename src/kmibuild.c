@@ -240,6 +240,8 @@ typedef struct KmiRun
 {
 	BufFile    *file;
 	uint32		first;			/* the segment's row number of the run's row 0 */
+	int			participant;	/* a parallel build's: the file's name */
+	uint32		number;
 } KmiRun;
 
 /*
@@ -271,8 +273,6 @@ typedef struct SegmentBuilder
 	uint32		tidcap;
 	uint32		nrows;
 	SharedFileSet *fileset;		/* a participant's: the build's set */
-	int			runparticipant[KMI_MERGE_RUNS];	/* the leader's merge: each run's file */
-	uint32		runnumber[KMI_MERGE_RUNS];
 	int			participant;
 	uint32		spilled;		/* a participant's runs so far */
 	BufFile    *tidfile;		/* per run: its row count, then its TIDs */
@@ -701,6 +701,17 @@ BuilderFinishSegment(SegmentBuilder *sb, bool reset_pending)
 	sb->nrows = 0;
 }
 
+/* Room for n more TIDs in the segment (KMI_SEGMENT_ROWS at most). */
+static void
+BuilderReserveTids(SegmentBuilder *sb, uint32 n)
+{
+	if (sb->nrows + n <= sb->tidcap)
+		return;
+	sb->tidcap = Min(Max(sb->nrows + n, Max(sb->tidcap * 2, 1024)), KMI_SEGMENT_ROWS);
+	sb->tids = sb->tids == NULL ? MemoryContextAlloc(sb->mcx, sizeof(ItemPointerData) * sb->tidcap)
+		: repalloc(sb->tids, sizeof(ItemPointerData) * sb->tidcap);
+}
+
 /* Add a row and its keys (distinct), starting a run or a segment first when the current one is full. */
 static void
 BuilderAddRow(SegmentBuilder *sb, ItemPointer tid, const int64 *keys, int32 nkeys)
@@ -728,12 +739,7 @@ BuilderAddRow(SegmentBuilder *sb, ItemPointer tid, const int64 *keys, int32 nkey
 			: repalloc_huge(sb->rows, KmersearchArrayBytes(alloc, sizeof(uint16), MaxAllocHugeSize, "k-mer keys"));
 		sb->alloc = alloc;
 	}
-	if (sb->nrows == sb->tidcap)
-	{
-		sb->tidcap = Min(Max(sb->tidcap * 2, 1024), KMI_SEGMENT_ROWS);
-		sb->tids = sb->tids == NULL ? MemoryContextAlloc(sb->mcx, sizeof(ItemPointerData) * sb->tidcap)
-			: repalloc(sb->tids, sizeof(ItemPointerData) * sb->tidcap);
-	}
+	BuilderReserveTids(sb, 1);
 	if (nkeys > 0)
 		memcpy(sb->keys + sb->npairs, keys, nkeys * sizeof(int64));
 	{
@@ -1101,7 +1107,7 @@ MergedSegment(SegmentBuilder *sb, KmiBuildShared *sh)
 	{
 		char		name[MAXPGPATH];
 
-		RunFileName(name, sb->runparticipant[r], sb->runnumber[r]);
+		RunFileName(name, sb->runs[r].participant, sb->runs[r].number);
 		BufFileDeleteFileSet(&sh->fileset.fs, name, false);
 	}
 }
@@ -1146,18 +1152,13 @@ MergeParticipants(SegmentBuilder *sb, KmiBuildShared *sh, int nparticipants, int
 				elog(ERROR, "kmer index build's temporary file has a run of %u rows", n);
 			if (sb->nruns == KMI_MERGE_RUNS || sb->nrows + n > KMI_SEGMENT_ROWS)
 				MergedSegment(sb, sh);
-			if (sb->nrows + n > sb->tidcap)
-			{
-				sb->tidcap = Min(Max(sb->nrows + n, sb->tidcap * 2), KMI_SEGMENT_ROWS);
-				sb->tids = sb->tids == NULL ? MemoryContextAlloc(sb->mcx, sizeof(ItemPointerData) * sb->tidcap)
-					: repalloc(sb->tids, sizeof(ItemPointerData) * sb->tidcap);
-			}
+			BuilderReserveTids(sb, n);
 			RunRead(tidfile, sb->tids + sb->nrows, n * sizeof(ItemPointerData));
 			RunFileName(name, p, run);
 			sb->runs[sb->nruns].file = BufFileOpenFileSet(&sh->fileset.fs, name, O_RDONLY, false);
 			sb->runs[sb->nruns].first = sb->nrows;
-			sb->runparticipant[sb->nruns] = p;
-			sb->runnumber[sb->nruns] = run;
+			sb->runs[sb->nruns].participant = p;
+			sb->runs[sb->nruns].number = run;
 			sb->nruns++;
 			sb->nrows += n;
 		}
