@@ -257,7 +257,8 @@ sync
 
 # ---------------------------------------------------------------- index build
 log "building the GIN index (maintenance_work_mem = $mwm)"
-IFS='|' read -r build_wall build_cpu <<<"$(timed "SET maintenance_work_mem = '$mwm';" \
+# (the module loaded first: else the build that loads it is built again with the session's options)
+IFS='|' read -r build_wall build_cpu <<<"$(timed "SELECT 'A'::dna4; SET maintenance_work_mem = '$mwm';" \
 	'CREATE INDEX ref_seq_gin ON ref USING gin (seq);')"
 log "build: $build_wall s (CPU $build_cpu s)"
 indexdef=$(sql -c "SELECT pg_get_indexdef('ref_seq_gin'::regclass)")

@@ -227,5 +227,27 @@ SELECT kmersearch_kmer_index_check('kt_kmer', true);
 SELECT kmersearch_kmer_index_check('kt');
 CLUSTER kr USING kr_kmer;
 SELECT count(*) FROM kr WHERE seq =% 'ACGT';
+
+-- a session that has not loaded the module: USING kmer loads it, too late for
+-- the hook; the ddl_command_end trigger gives the index the session's
+-- settings and unkeyed_windows, and builds it again, so that it serves
+-- searches by identity
+\c
+SET kmersearch.kmer_size = 12;
+-- (the row with six N matches at identity 1.0 but shares only 74 of the 89
+-- 12-mers, below the 77 of identity 0.99: its 17 unkeyed windows count)
+SELECT substr(translate(md5('x1') || md5('x2') || md5('x3') || md5('x4'), '0123456789abcdef',
+                        'ACGTTGCAGTCATGCA'), 1, 100) AS q \gset
+INSERT INTO kt VALUES (NULL, overlay(:'q' PLACING 'NNNNNN' FROM 50)), (NULL, :'q');
+CREATE INDEX kt_first ON kt USING kmer (b);
+SELECT pg_get_indexdef('kt_first'::regclass);
+SET enable_seqscan = off;
+SET kmersearch.min_identity = 0.99;
+SET kmersearch.min_query_coverage = 1.0;
+EXPLAIN (COSTS OFF) SELECT b FROM kt WHERE b =% :'q';
+SELECT position('N' IN b::text) FROM kt WHERE b =% :'q' ORDER BY 1;
+RESET ALL;
+DROP INDEX kt_first;
+
 DROP TABLE kt, ku, kr2, kr, kq;
 DROP FUNCTION same(regclass, text[]);

@@ -113,10 +113,13 @@ WithOption(List *opts, const char *name, char *value)
  * Write settings into an index column's options, each unless it is already
  * explicit there: the definition then shows them, and pg_dump restores them
  * as they are whatever the restoring session's settings.  source "" is no
- * exclusion.  Returns whether the options changed.
+ * exclusion; unkeyed writes unkeyed_windows 'true' (only for a column built
+ * with the markers, or one that has none to give).  Returns whether the
+ * options changed.
  */
 static bool
-FixIndexOptions(Relation index, int column, int kmer_size, int occur_bitlen, const char *source)
+FixIndexOptions(Relation index, int column, int kmer_size, int occur_bitlen, const char *source,
+				bool unkeyed)
 {
 	Relation	attrel;
 	HeapTuple	tup,
@@ -138,7 +141,8 @@ FixIndexOptions(Relation index, int column, int kmer_size, int occur_bitlen, con
 	oldopts = SysCacheGetAttr(ATTNUM, tup, Anum_pg_attribute_attoptions, &isnull);
 	if (!isnull)
 		defs = untransformRelOptions(oldopts);
-	if (HasOption(defs, "kmer_size") && HasOption(defs, "occur_bitlen") && HasOption(defs, "highfreq_source"))
+	if (HasOption(defs, "kmer_size") && HasOption(defs, "occur_bitlen") && HasOption(defs, "highfreq_source") &&
+		(!unkeyed || HasOption(defs, "unkeyed_windows")))
 	{
 		heap_freetuple(tup);
 		table_close(attrel, RowExclusiveLock);
@@ -147,6 +151,8 @@ FixIndexOptions(Relation index, int column, int kmer_size, int occur_bitlen, con
 	defs = WithOption(defs, "kmer_size", psprintf("%d", kmer_size));
 	defs = WithOption(defs, "occur_bitlen", psprintf("%d", occur_bitlen));
 	defs = WithOption(defs, "highfreq_source", pstrdup(source));
+	if (unkeyed)
+		defs = WithOption(defs, "unkeyed_windows", pstrdup("true"));
 	newopts = transformRelOptions((Datum) 0, defs, NULL, NULL, false, false);
 
 	values[Anum_pg_attribute_attoptions - 1] = newopts;
@@ -354,7 +360,7 @@ RecordIndex(Oid indexoid, Oid extschema, bool created)
 		 * those; writing the defaults into them would hide them).
 		 */
 		if (created)
-			(void) FixIndexOptions(index, c, o->kmer_size, o->occur_bitlen, "");
+			(void) FixIndexOptions(index, c, o->kmer_size, o->occur_bitlen, "", false);
 		if (column < 0)
 		{
 			column = c;
@@ -690,8 +696,10 @@ static bool hook_missed = true;
  * constant defaults.  Where the session asks for other settings, the index
  * (with its partitions' indexes) takes them and is built again, so that
  * the first CREATE INDEX of a session follows its settings as every other
- * one does.  CREATE INDEX CONCURRENTLY, which cannot be built again here,
- * is refused.
+ * one does: unkeyed_windows among them, without which a dna4 index does not
+ * serve searches by identity (a dna2 index, or one whose keys leave no
+ * room for the markers, has none to add: it only takes the option).
+ * CREATE INDEX CONCURRENTLY, which cannot be built again here, is refused.
  */
 static void
 CompleteAfterBuild(Oid indexoid, IndexStmt *stmt, Oid extschema)
@@ -707,7 +715,11 @@ CompleteAfterBuild(Oid indexoid, IndexStmt *stmt, Oid extschema)
 	int		   *kmer_size;
 	int		   *occur_bitlen;
 	char	  **source;
+	bool	   *unkeyed;
 	bool		rebuild = false;
+	bool		fix = false;
+	Oid			dna4 = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("dna4"),
+									   ObjectIdGetDatum(extschema));
 	const char *built = NULL;
 	List	   *all;
 	List	   *rebuilt = NIL;
@@ -749,6 +761,7 @@ CompleteAfterBuild(Oid indexoid, IndexStmt *stmt, Oid extschema)
 	kmer_size = palloc0(sizeof(int) * ncols);
 	occur_bitlen = palloc0(sizeof(int) * ncols);
 	source = palloc0(sizeof(char *) * ncols);
+	unkeyed = palloc0(sizeof(bool) * ncols);
 	forboth(lc, stmt->indexParams, fc, full->indexParams)
 	{
 		List	   *given = ((IndexElem *) lfirst(lc))->opclassopts;
@@ -765,20 +778,26 @@ CompleteAfterBuild(Oid indexoid, IndexStmt *stmt, Oid extschema)
 			kmer_size[c] = pg_strtoint32(OptionValue(wanted, "kmer_size"));
 			occur_bitlen[c] = pg_strtoint32(OptionValue(wanted, "occur_bitlen"));
 			source[c] = OptionValue(wanted, "highfreq_source");
+			unkeyed[c] = !o->unkeyed_windows && OptionValue(wanted, "unkeyed_windows") != NULL &&
+				strcmp(OptionValue(wanted, "unkeyed_windows"), "true") == 0;
+			fix = true;
 			if (kmer_size[c] != o->kmer_size || occur_bitlen[c] != o->occur_bitlen ||
-				strcmp(source[c], s ? s : "") != 0)
+				strcmp(source[c], s ? s : "") != 0 ||
+				(unkeyed[c] && TupleDescAttr(RelationGetDescr(index), c)->atttypid == dna4 &&
+				 GIN_KEYS_SPARE(kmer_size[c], occur_bitlen[c])))
 			{
 				rebuild = true;
-				built = psprintf("kmer_size %d, occur_bitlen %d and highfreq_source '%s'",
-								 o->kmer_size, o->occur_bitlen, s ? s : "");
+				built = psprintf("kmer_size %d, occur_bitlen %d, highfreq_source '%s' and unkeyed_windows %s",
+								 o->kmer_size, o->occur_bitlen, s ? s : "",
+								 o->unkeyed_windows ? "on" : "off");
 			}
 		}
 		c++;
 	}
 	index_close(index, AccessShareLock);
-	if (!rebuild)
+	if (!fix)
 		return;
-	if (stmt->concurrent)
+	if (rebuild && stmt->concurrent)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("index \"%s\" was built without this session's kmersearch settings",
@@ -801,11 +820,11 @@ CompleteAfterBuild(Oid indexoid, IndexStmt *stmt, Oid extschema)
 
 		for (c = 0; c < ncols && c < IndexRelationGetNumberOfKeyAttributes(ix); c++)
 			if (source[c] != NULL)
-				changed |= FixIndexOptions(ix, c, kmer_size[c], occur_bitlen[c], source[c]);
+				changed |= FixIndexOptions(ix, c, kmer_size[c], occur_bitlen[c], source[c], unkeyed[c]);
 		if (changed)
 		{
 			ForgetCachedOptions(ix);
-			if (ix->rd_rel->relkind == RELKIND_INDEX)
+			if (rebuild && ix->rd_rel->relkind == RELKIND_INDEX)
 				rebuilt = lappend_oid(rebuilt, RelationGetRelid(ix));
 		}
 		index_close(ix, AccessShareLock);

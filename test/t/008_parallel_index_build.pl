@@ -96,8 +96,10 @@ sub kmer_build
 	my ($name, $workers, $exclude, $leader, $how, $table) = @_;
 	$how //= '';
 	$table //= 'fo';
+	# the module loaded first (by a dna4 value), or the build that loads it
+	# is one with the default options, built again by the DDL trigger
 	my ($ret, $out, $err) = $node->psql('postgres',
-		"SET maintenance_work_mem = '256MB'; SET client_min_messages = debug1; "
+		"SELECT 'A'::dna4; SET maintenance_work_mem = '256MB'; SET client_min_messages = debug1; "
 		  . "SET max_parallel_maintenance_workers = $workers; SET parallel_leader_participation = $leader; "
 		  . "SET kmersearch.preclude_highfreq_kmer = $exclude; "
 		  . "CREATE INDEX $how $name ON $table USING kmer (seq);");
