@@ -600,7 +600,16 @@ struct AlignBand
 	uint64	   *kmers;			/* the strand's K-mers (expansions included), ascending */
 	int32	   *ends;			/* each one's window (its last base) */
 	Size		nkmers;
+	uint32	   *slots;			/* open addressing on kmers: 1 + a K-mer's first place, 0 none */
+	int			slotbits;		/* 2^slotbits slots, at least twice the K-mers */
 };
+
+/* a K-mer's first slot */
+static inline Size
+AlignBandSlot(uint64 kmer, int bits)
+{
+	return (Size) ((kmer * UINT64CONST(0x9E3779B97F4A7C15)) >> (64 - bits));
+}
 
 #define ST_SORT sort_align_kmers
 #define ST_ELEMENT_TYPE uint64
@@ -659,6 +668,20 @@ AlignBandGet(AlignCallState *st, int s)
 			b->ends[i] = (int32) (pairs[i] & 0xFFFFFFFF);
 		}
 		b->nkmers = n;
+		b->slotbits = 6;
+		while (((Size) 1 << b->slotbits) < 2 * n)
+			b->slotbits++;
+		b->slots = palloc_extended(sizeof(uint32) << b->slotbits, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		for (i = 0; i < n; i++)
+			if (i == 0 || b->kmers[i] != b->kmers[i - 1])
+			{
+				Size		mask = ((Size) 1 << b->slotbits) - 1;
+				Size		h = AlignBandSlot(b->kmers[i], b->slotbits);
+
+				while (b->slots[h] != 0)
+					h = (h + 1) & mask;
+				b->slots[h] = (uint32) (i + 1);
+			}
 		b->least = palloc((b->n + 1) * sizeof(int32));
 		pfree(pairs);
 		if (kmers != NULL)
@@ -712,13 +735,14 @@ typedef struct AlignBandScan
 	int64		lastend;
 } AlignBandScan;
 
-static inline void
+static pg_attribute_always_inline void
 AlignBandHit(uint64 kmer, size_t end, void *arg)
 {
 	AlignBandScan *sc = (AlignBandScan *) arg;
 	const AlignBand *b = sc->b;
-	Size		lo = 0,
-				hi = b->nkmers;
+	Size		mask = ((Size) 1 << b->slotbits) - 1;
+	Size		h = AlignBandSlot(kmer, b->slotbits);
+	Size		lo;
 
 	if ((int64) end != sc->lastend)
 	{
@@ -727,14 +751,19 @@ AlignBandHit(uint64 kmer, size_t end, void *arg)
 	}
 	if (sc->nhits > sc->maxhits)
 		return;
-	while (lo < hi)
+	/* the K-mer's first place in the query, if it has one */
+	for (;;)
 	{
-		Size		mid = lo + (hi - lo) / 2;
+		uint32		v = b->slots[h];
 
-		if (b->kmers[mid] < kmer)
-			lo = mid + 1;
-		else
-			hi = mid;
+		if (v == 0)
+			return;
+		if (b->kmers[v - 1] == kmer)
+		{
+			lo = v - 1;
+			break;
+		}
+		h = (h + 1) & mask;
 	}
 	for (; lo < b->nkmers && b->kmers[lo] == kmer; lo++)
 	{

@@ -175,43 +175,97 @@ KmerCountDistinct(uint64 *kmers, size_t n, size_t *ndistinct)
 /*
  * The windows of a sequence that give no k-mer: for dna4, those whose
  * degenerate codes stand for more than KMER_MAX_EXPANSION k-mers (none for
- * dna2).  The window's product of base counts is 2^a 3^b 4^c for a two-,
- * b three- and c four-base codes, kept as the window slides.
+ * dna2), the product of their base counts (2^a 3^b 4^c for a two-, b
+ * three- and c four-base codes).  One code stands for at most 4 <=
+ * KMER_MAX_EXPANSION, so such a window holds two codes or more, the first
+ * two of them consecutive among the sequence's codes: only the windows
+ * around two consecutive codes less than k bases apart are looked at (most
+ * rows have none).
  */
 size_t
 KmerUnkeyedWindows(const uint8 *data, size_t nbases, DnaKind kind, int k)
 {
 	static const int8 nbases_of[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
-	int			nfold[5] = {0, 0, 0, 0, 0};	/* codes in the window by their base count */
 	size_t		unkeyed = 0,
-				i;
+				ncodes = 0,
+				i,
+				j,
+				lo = 0;
+	int64		last = PG_INT64_MIN / 2,
+				next = 0;
+	bool		close = false;
+	int64	   *pos;
+	int8	   *fold;
 
+	StaticAssertStmt(KMER_MAX_EXPANSION >= 4, "one degenerate code must leave a window keyed");
 	if (kind != DNA_KIND_4 || nbases < (size_t) k)
 		return 0;
-	for (i = 0; i < nbases; i++)
+	/* the degenerate codes (a byte of two bases skipped at once), and whether two are close */
+	for (i = 0; i < nbases; i += 2)
 	{
-		uint8		nib = (data[i >> 1] >> ((i & 1) ? 0 : 4)) & 0x0F;
+		int			h;
 
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
-		nfold[nbases_of[nib]]++;
-		if (i >= (size_t) k)
-		{
-			size_t		o = i - k;
+		if (nbases_of[data[i >> 1] >> 4] < 2 && nbases_of[data[i >> 1] & 0x0F] < 2)
+			continue;
+		for (h = 0; h < 2 && i + h < nbases; h++)
+			if (nbases_of[(data[i >> 1] >> (h ? 0 : 4)) & 0x0F] >= 2)
+			{
+				close |= (int64) (i + h) - last < k;
+				last = (int64) (i + h);
+				ncodes++;
+			}
+	}
+	if (!close)
+		return 0;
+	pos = palloc_extended(sizeof(int64) * ncodes, MCXT_ALLOC_HUGE);
+	fold = palloc_extended(ncodes, MCXT_ALLOC_HUGE);
+	for (i = 0, j = 0; i < nbases; i++)
+	{
+		int			f = nbases_of[(data[i >> 1] >> ((i & 1) ? 0 : 4)) & 0x0F];
 
-			nfold[nbases_of[(data[o >> 1] >> ((o & 1) ? 0 : 4)) & 0x0F]]--;
-		}
-		if (i + 1 >= (size_t) k)
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (f >= 2)
 		{
-			int			product = 1,
-						f,
-						n;
-
-			for (f = 2; f <= 4 && product <= KMER_MAX_EXPANSION; f++)
-				for (n = 0; n < nfold[f] && product <= KMER_MAX_EXPANSION; n++)
-					product *= f;
-			unkeyed += product > KMER_MAX_EXPANSION;
+			pos[j] = (int64) i;
+			fold[j++] = (int8) f;
 		}
 	}
+	Assert(j == ncodes);
+
+	/*
+	 * Windows s with codes j and j + 1 its first two: s in [pos[j + 1] - k
+	 * + 1, pos[j]].  These ranges ascend with j; next is the first window
+	 * not yet counted.
+	 */
+	for (j = 0; j + 1 < ncodes; j++)
+	{
+		int64		a,
+					b,
+					s;
+
+		if (pos[j + 1] - pos[j] >= k)
+			continue;
+		a = Max(Max(pos[j + 1] - k + 1, next), 0);
+		b = Min(pos[j], (int64) nbases - k);
+		for (s = a; s <= b; s++)
+		{
+			int			product = 1;
+			size_t		q;
+
+			if ((s & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+			while (pos[lo] < s)
+				lo++;
+			for (q = lo; q < ncodes && pos[q] < s + k && product <= KMER_MAX_EXPANSION; q++)
+				product *= fold[q];
+			unkeyed += product > KMER_MAX_EXPANSION;
+		}
+		next = Max(next, b + 1);
+	}
+	pfree(pos);
+	pfree(fold);
 	return unkeyed;
 }
