@@ -303,6 +303,38 @@ SELECT seq =% q AS found_at_089 FROM pair, pairq;
 RESET kmersearch.min_query_coverage;
 DROP TABLE pair, pairq;
 
+-- a read that a row holds as it is, on either strand: kmersearch_identity and
+-- =% know its identity, 1, without aligning; kmersearch_align (which always
+-- aligns) says the same.  Reads at a row's start, end and inside, the whole
+-- row, their reverse complements, and with an N (aligned: N scores 0)
+CREATE TABLE cont AS
+SELECT a, s::dna4 AS seq, r.kind, r.q
+  FROM anc, (VALUES (1, 250), (251, 250), (120, 100), (1, 500), (400, 101)) v(p, l),
+       LATERAL (VALUES ('plus', substr(s, p, l)),
+                       ('minus', kmersearch_revcomp(substr(s, p, l)::dna4)::text),
+                       ('with N', overlay(substr(s, p, l) PLACING 'N' FROM 50))) r(kind, q);
+SET kmersearch.strand = 'both';
+SELECT kind, count(*) AS pairs,
+       count(*) FILTER (WHERE kmersearch_identity(seq, q) = 1) AS identity_1,
+       count(*) FILTER (WHERE kmersearch_identity(seq, q) = (kmersearch_align(seq, q)).identity) AS as_aligned
+  FROM cont GROUP BY kind ORDER BY kind;
+SET kmersearch.strand = plus;
+SELECT kind, count(*) AS pairs,
+       count(*) FILTER (WHERE kmersearch_identity(seq, q) = 1) AS identity_1,
+       count(*) FILTER (WHERE kmersearch_identity(seq, q) = (kmersearch_align(seq, q)).identity) AS as_aligned
+  FROM cont GROUP BY kind ORDER BY kind;
+SET kmersearch.strand = 'both';
+SET kmersearch.min_identity = 0.99;
+SET kmersearch.min_query_coverage = 1.0;
+SELECT kind, count(*) FILTER (WHERE seq =% q) AS found FROM cont GROUP BY kind ORDER BY kind;
+SET kmersearch.identity_definition = alignment;
+SELECT kind, count(*) FILTER (WHERE kmersearch_identity(seq, q) = (kmersearch_align(seq, q)).identity) AS as_aligned,
+       count(*) FILTER (WHERE kmersearch_identity(seq, q) = 1) AS identity_1
+  FROM cont GROUP BY kind ORDER BY kind;
+RESET kmersearch.identity_definition;
+RESET kmersearch.min_query_coverage;
+DROP TABLE cont;
+
 -- no k-mer threshold: said, and every row is aligned
 SET kmersearch.min_identity = 0.5;
 SELECT count(*) > 0 AS found FROM idref WHERE seq =% (SELECT q FROM idq WHERE qid = 1);

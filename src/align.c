@@ -424,6 +424,7 @@ typedef struct AlignCallState
 	text	   *query;			/* as given */
 	CacheDigest digest;			/* of the query as given */
 	text	   *strand[2];		/* the query, its reverse complement (when asked) */
+	int8		acgt[2];		/* each strand A, C, G and T only: 1, or 2 not; 0 unknown */
 	AlignBand  *band[2];		/* each strand's for AlignCanQualify, when asked */
 	int32	   *diagonals;		/* AlignCanQualify's, kept between rows */
 	Size		ndiagonals;
@@ -868,6 +869,71 @@ AlignCanQualify(void **state, MemoryContext parent, const struct varlena *seq, D
 	return false;
 }
 
+/*
+ * Whether the query occurs in seq as it is: on its strand, or under
+ * kmersearch.strand = both on either (strand ALIGN_STRAND_SETTING; 0 or 1:
+ * that strand), a strand of A, C, G and T only (no IUPAC code, which would
+ * score 0 whatever faces it).  Then the alignment AlignRow gives has
+ * internal identity 1 and covers the whole query: such a placement scores
+ * 2 N semi-globally, the most any alignment can, and nothing else reaches
+ * it (a mismatch, an interior gap or a query base left out costs more than
+ * a placement's terminal gap openings, at most two, can save under
+ * vsearch's score), so parasail's alignment is one such placement, kept
+ * whole, and under both strands it outscores the other strand's alignment
+ * unless that one is also such a placement.
+ */
+bool
+AlignRowContainsQuery(void **state, MemoryContext parent, const struct varlena *seq, DnaKind kind,
+					  text *query, int strand)
+{
+	int			which = strand == ALIGN_STRAND_SETTING ?
+		(kmersearch_strand == KMER_STRAND_BOTH ? ALIGN_STRAND_SETTING : 0) : strand;
+	AlignCallState *st = AlignCallGet(state, parent, query, which != 0);
+	text	   *target = NULL;
+	bool		found = false;
+	int			s;
+
+	for (s = 0; s < 2 && !found; s++)
+	{
+		const char *q;
+		const char *t;
+		int32		n,
+					tlen,
+					i;
+
+		if (which != ALIGN_STRAND_SETTING && which != s)
+			continue;
+		q = VARDATA(st->strand[s]);
+		n = VARSIZE(st->strand[s]) - VARHDRSZ;
+		if (st->acgt[s] == 0)
+		{
+			st->acgt[s] = 1;
+			for (i = 0; i < n; i++)
+				if (q[i] != 'A' && q[i] != 'C' && q[i] != 'G' && q[i] != 'T')
+					st->acgt[s] = 2;
+		}
+		if (st->acgt[s] != 1 || n == 0 || (size_t) n > DnaLength(seq, kind))
+			continue;
+		if (target == NULL)
+			target = DnaToText(seq, kind);
+		t = VARDATA(target);
+		tlen = VARSIZE(target) - VARHDRSZ;
+		/* each place of the query's first letter, then the rest */
+		for (i = 0; i + n <= tlen && !found; i++)
+		{
+			const char *p = memchr(t + i, q[0], tlen - n - i + 1);
+
+			if (p == NULL)
+				break;
+			i = (int32) (p - t);
+			found = memcmp(p + 1, q + 1, n - 1) == 0;
+		}
+	}
+	if (target != NULL)
+		pfree(target);
+	return found;
+}
+
 /* AlignRow of the row (argument 0) and the query (argument 1) of an SQL call */
 static int
 AlignCall(FunctionCallInfo fcinfo, DnaKind kind, bool want_cigar, Alignment *out)
@@ -881,6 +947,11 @@ AlignIdentityDatum(FunctionCallInfo fcinfo, DnaKind kind)
 {
 	Alignment	a;
 
+	/* the query in the row: identity 1 without aligning (AlignRowContainsQuery) */
+	if (kmersearch_identity_definition == ALIGN_IDDEF_INTERNAL &&
+		AlignRowContainsQuery(&fcinfo->flinfo->fn_extra, fcinfo->flinfo->fn_mcxt, PG_GETARG_VARLENA_PP(0),
+							  kind, PG_GETARG_TEXT_PP(1), ALIGN_STRAND_SETTING))
+		PG_RETURN_FLOAT8(1.0);
 	AlignCall(fcinfo, kind, false, &a);
 	PG_RETURN_FLOAT8(AlignIdentity(&a, kmersearch_identity_definition));
 }

@@ -63,6 +63,14 @@ extern int	AlignRow(void **state, MemoryContext parent, const struct varlena *se
 					 text *query, int strand, bool want_cigar, Alignment *out);
 
 /*
+ * Whether a strand of the query (as AlignRow's strand) of A, C, G and T
+ * only occurs in seq as it is: then AlignRow's alignment has internal
+ * identity 1 and covers the query.
+ */
+extern bool AlignRowContainsQuery(void **state, MemoryContext parent, const struct varlena *seq, DnaKind kind,
+								  text *query, int strand);
+
+/*
  * Whether an alignment of seq with strand 0 (the query) or 1 (its reverse
  * complement) can reach kmersearch.min_identity and
  * kmersearch.min_query_coverage; false only when none can (AlignRow's state).

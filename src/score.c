@@ -900,6 +900,11 @@ Match(FunctionCallInfo fcinfo, DnaKind kind)
 			can[s] = AlignCanQualify(&st->align, st->cxt, seq, kind, PG_GETARG_TEXT_PP(1), s);
 	if (!can[0] && !can[1])
 		return false;
+	/* the query in the row (a strand that may match): identity 1, coverage 1 */
+	if (kmersearch_identity_definition == ALIGN_IDDEF_INTERNAL &&
+		AlignRowContainsQuery(&st->align, st->cxt, seq, kind, PG_GETARG_TEXT_PP(1),
+							  can[0] && can[1] ? ALIGN_STRAND_SETTING : can[0] ? 0 : 1))
+		return true;
 	s = AlignRow(&st->align, st->cxt, seq, kind, PG_GETARG_TEXT_PP(1), ALIGN_STRAND_SETTING, false, &a);
 	if (AlignmentQualifies(&a))
 		return true;

@@ -873,6 +873,13 @@ AlignCanQualify(void **state, MemoryContext parent, const struct varlena *seq, D
 	UNREACHABLE("AlignCanQualify");
 }
 
+bool
+AlignRowContainsQuery(void **state, MemoryContext parent, const struct varlena *seq, DnaKind kind,
+					  text *query, int strand)
+{
+	UNREACHABLE("AlignRowContainsQuery");
+}
+
 const char *
 GetConfigOption(const char *name, bool missing_ok, bool restrict_privileged)
 {
