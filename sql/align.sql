@@ -63,9 +63,7 @@ SELECT kmersearch_identity('ACGT'::dna2, NULL) IS NULL;
 SELECT kmersearch_identity('ACGT'::dna2, 'ACGT.CGT');
 SELECT kmersearch_align('ACGT'::dna2, 'ACXT');
 SET kmersearch.align_max_cells = 1000;
--- (a pair not aligned before: one already aligned comes from the cache; and
--- not a query the row holds as it is, whose identity is 1 without aligning)
-SELECT kmersearch_identity(s::dna2, overlay(substr(s, 2) PLACING 'N' FROM 10)) FROM ref;
+-- (a pair not aligned before: one already aligned comes from the cache)
 SELECT kmersearch_identity(s::dna2, substr(s, 2)) FROM ref;
 RESET kmersearch.align_max_cells;
 SET kmersearch.align_max_cells = 10;

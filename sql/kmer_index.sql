@@ -248,6 +248,20 @@ EXPLAIN (COSTS OFF) SELECT b FROM kt WHERE b =% :'q';
 SELECT position('N' IN b::text) FROM kt WHERE b =% :'q' ORDER BY 1;
 RESET ALL;
 DROP INDEX kt_first;
+-- the same with GIN and the default settings: only unkeyed_windows to give
+-- (the index column's type is the key's, int8), and built again for it
+\c
+CREATE INDEX kt_first_gin ON kt USING gin (b);
+SELECT pg_get_indexdef('kt_first_gin'::regclass);
+BEGIN;
+DROP INDEX kt_kmer;
+SET LOCAL enable_seqscan = off;
+SET LOCAL kmersearch.min_identity = 0.99;
+SET LOCAL kmersearch.min_query_coverage = 1.0;
+EXPLAIN (COSTS OFF) SELECT b FROM kt WHERE b =% :'q';
+SELECT position('N' IN b::text) FROM kt WHERE b =% :'q' ORDER BY 1;
+ROLLBACK;
+DROP INDEX kt_first_gin;
 
 DROP TABLE kt, ku, kr2, kr, kq;
 DROP FUNCTION same(regclass, text[]);

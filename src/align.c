@@ -880,7 +880,9 @@ AlignCanQualify(void **state, MemoryContext parent, const struct varlena *seq, D
  * a placement's terminal gap openings, at most two, can save under
  * vsearch's score), so parasail's alignment is one such placement, kept
  * whole, and under both strands it outscores the other strand's alignment
- * unless that one is also such a placement.
+ * unless that one is also such a placement.  Only where that alignment
+ * would be computed (within kmersearch.align_max_cells, which also bounds
+ * the search's comparisons); else false, and aligning raises the error.
  */
 bool
 AlignRowContainsQuery(void **state, MemoryContext parent, const struct varlena *seq, DnaKind kind,
@@ -912,7 +914,8 @@ AlignRowContainsQuery(void **state, MemoryContext parent, const struct varlena *
 				if (q[i] != 'A' && q[i] != 'C' && q[i] != 'G' && q[i] != 'T')
 					st->acgt[s] = 2;
 		}
-		if (st->acgt[s] != 1 || n == 0 || (size_t) n > DnaLength(seq, kind))
+		if (st->acgt[s] != 1 || n == 0 || (size_t) n > DnaLength(seq, kind) ||
+			(int64) TYPEALIGN(ALIGN_LANES, n) * (int64) DnaLength(seq, kind) > kmersearch_align_max_cells)
 			continue;
 		if (target == NULL)
 			target = DnaToText(seq, kind);
@@ -921,8 +924,10 @@ AlignRowContainsQuery(void **state, MemoryContext parent, const struct varlena *
 		/* each place of the query's first letter, then the rest */
 		for (i = 0; i + n <= tlen && !found; i++)
 		{
-			const char *p = memchr(t + i, q[0], tlen - n - i + 1);
+			const char *p;
 
+			CHECK_FOR_INTERRUPTS();
+			p = memchr(t + i, q[0], tlen - n - i + 1);
 			if (p == NULL)
 				break;
 			i = (int32) (p - t);

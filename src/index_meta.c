@@ -783,7 +783,7 @@ CompleteAfterBuild(Oid indexoid, IndexStmt *stmt, Oid extschema)
 			fix = true;
 			if (kmer_size[c] != o->kmer_size || occur_bitlen[c] != o->occur_bitlen ||
 				strcmp(source[c], s ? s : "") != 0 ||
-				(unkeyed[c] && TupleDescAttr(RelationGetDescr(index), c)->atttypid == dna4 &&
+				(unkeyed[c] && index->rd_opcintype[c] == dna4 &&
 				 GIN_KEYS_SPARE(kmer_size[c], occur_bitlen[c])))
 			{
 				rebuild = true;
@@ -810,23 +810,43 @@ CompleteAfterBuild(Oid indexoid, IndexStmt *stmt, Oid extschema)
 	/*
 	 * The index and its partitions' indexes, made by this command with the
 	 * same missing options; a partition's index that existed and was
-	 * attached has its own, and is left as it is.
+	 * attached has its own (only those it lacks are written).  Each one
+	 * whose definition then says other than what it was built with is
+	 * built again: other settings, or unkeyed_windows where a dna4 column's
+	 * keys have room for the markers.
 	 */
 	all = find_all_inheritors(indexoid, AccessShareLock, NULL);
 	foreach(lc, all)
 	{
 		Relation	ix = index_open(lfirst_oid(lc), AccessShareLock);
-		bool		changed = false;
+		bool		again = false;
 
 		for (c = 0; c < ncols && c < IndexRelationGetNumberOfKeyAttributes(ix); c++)
-			if (source[c] != NULL)
-				changed |= FixIndexOptions(ix, c, kmer_size[c], occur_bitlen[c], source[c], unkeyed[c]);
-		if (changed)
 		{
+			KmerGinOptions *o;
+			int			was_k,
+						was_b;
+			bool		was_unkeyed;
+			const char *was_source;
+
+			if (source[c] == NULL)
+				continue;
+			o = (KmerGinOptions *) RelationGetIndexAttOptions(ix, false)[c];
+			was_k = o->kmer_size;
+			was_b = o->occur_bitlen;
+			was_unkeyed = o->unkeyed_windows;
+			was_source = pstrdup(GinOptionsSource(o) ? GinOptionsSource(o) : "");
+			if (!FixIndexOptions(ix, c, kmer_size[c], occur_bitlen[c], source[c], unkeyed[c]))
+				continue;
 			ForgetCachedOptions(ix);
-			if (rebuild && ix->rd_rel->relkind == RELKIND_INDEX)
-				rebuilt = lappend_oid(rebuilt, RelationGetRelid(ix));
+			o = (KmerGinOptions *) RelationGetIndexAttOptions(ix, false)[c];
+			again |= o->kmer_size != was_k || o->occur_bitlen != was_b ||
+				strcmp(GinOptionsSource(o) ? GinOptionsSource(o) : "", was_source) != 0 ||
+				(o->unkeyed_windows && !was_unkeyed && ix->rd_opcintype[c] == dna4 &&
+				 GIN_KEYS_SPARE(o->kmer_size, o->occur_bitlen));
 		}
+		if (again && ix->rd_rel->relkind == RELKIND_INDEX)
+			rebuilt = lappend_oid(rebuilt, RelationGetRelid(ix));
 		index_close(ix, AccessShareLock);
 	}
 	foreach(lc, rebuilt)

@@ -219,7 +219,8 @@ KmerUnkeyedWindows(const uint8 *data, size_t nbases, DnaKind kind, int k)
 	}
 	if (!close)
 		return 0;
-	pos = palloc_extended(sizeof(int64) * ncodes, MCXT_ALLOC_HUGE);
+	pos = palloc_extended(KmersearchArrayBytes(ncodes, sizeof(int64), MaxAllocHugeSize, "degenerate codes"),
+						  MCXT_ALLOC_HUGE);
 	fold = palloc_extended(ncodes, MCXT_ALLOC_HUGE);
 	for (i = 0, j = 0; i < nbases; i++)
 	{
