@@ -113,8 +113,8 @@ WithOption(List *opts, const char *name, char *value)
  * Write settings into an index column's options, each unless it is already
  * explicit there: the definition then shows them, and pg_dump restores them
  * as they are whatever the restoring session's settings.  source "" is no
- * exclusion; unkeyed writes unkeyed_windows 'true' (only for a column built
- * with the markers, or one that has none to give).  Returns whether the
+ * exclusion; unkeyed writes unkeyed_windows 'true' (the caller builds the
+ * index again where that asks for markers it lacks).  Returns whether the
  * options changed.
  */
 static bool
