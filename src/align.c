@@ -470,6 +470,18 @@ AlignCallGet(void **slot, MemoryContext parent, text *query, bool both)
 static int	AlignStrands(AlignCallState *st, const struct varlena *seq, DnaKind kind, CacheDigest sd,
 						 int strand, bool want_cigar, Alignment *out);
 
+/*
+ * The strands AlignRow's strand asks for: ALIGN_STRAND_SETTING only under
+ * kmersearch.strand = both, else the query's (0); 0 or 1 as they are.
+ */
+static int
+AlignStrandAsked(int strand)
+{
+	if (strand != ALIGN_STRAND_SETTING)
+		return strand;
+	return kmersearch_strand == KMER_STRAND_BOTH ? ALIGN_STRAND_SETTING : 0;
+}
+
 /* the alignment cache's mode of AlignRow's strand (ALIGN_STRAND_SETTING: the better of both) */
 static int32
 AlignCacheMode(int strand)
@@ -489,8 +501,7 @@ int
 AlignRow(void **state, MemoryContext parent, const struct varlena *seq, DnaKind kind, text *query,
 		 int strand, bool want_cigar, Alignment *out)
 {
-	int			which = strand == ALIGN_STRAND_SETTING ?
-		(kmersearch_strand == KMER_STRAND_BOTH ? ALIGN_STRAND_SETTING : 0) : strand;
+	int			which = AlignStrandAsked(strand);
 	AlignCallState *st = AlignCallGet(state, parent, query, which != 0);
 	CacheDigest sd = CacheDigestBytes(VARDATA_ANY(seq), VARSIZE_ANY_EXHDR(seq));
 	int32		mode = AlignCacheMode(which);
@@ -888,8 +899,7 @@ bool
 AlignRowContainsQuery(void **state, MemoryContext parent, const struct varlena *seq, DnaKind kind,
 					  text *query, int strand)
 {
-	int			which = strand == ALIGN_STRAND_SETTING ?
-		(kmersearch_strand == KMER_STRAND_BOTH ? ALIGN_STRAND_SETTING : 0) : strand;
+	int			which = AlignStrandAsked(strand);
 	AlignCallState *st = AlignCallGet(state, parent, query, which != 0);
 	text	   *target = NULL;
 	bool		found = false;
